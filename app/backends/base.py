@@ -1,0 +1,159 @@
+"""The backend interface: load once, ``score(query, documents) -> ScoreRun``.
+
+Only ``_run_batch`` (and loading) is runtime-specific; validation, chunking, length-sorted batching,
+aggregation, normalization and fidelity warnings are shared here.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Callable, ClassVar, Sequence
+
+import numpy as np
+
+from app.backends.batching import run_sorted
+from app.core import fidelity
+from app.core.chunking import aggregate, chunk_text
+from app.core.errors import BadInputError, CancelledError
+from app.core.families import ModelFamily
+from app.core.pairs import EncodedPair, PairTokenizer, clean_text
+from app.core.scores import sigmoid
+from app.core.types import BackendConfig, DocResult, Document, FidelityWarning, ScoreOptions, ScoreRun, Timings
+
+ProgressFn = Callable[[int, int], None]
+CancelFn = Callable[[], bool]
+
+MAX_DOCUMENTS = 100_000
+
+
+class Backend(ABC):
+    """One loaded artifact on one runtime and device."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    supports_cuda: ClassVar[bool] = True
+    default_batch_size: ClassVar[int] = 32
+
+    family: ModelFamily
+    tokenizer: PairTokenizer
+    device: str  # the device actually used, in the runtime's words
+    precision: str  # fp32, int8, f16, q8_0, ...
+    model_name: str
+    load_ms: float = 0.0
+
+    def __init__(self, config: BackendConfig) -> None:
+        self.config = config
+        started = time.perf_counter()
+        self._load(config)
+        self.load_ms = (time.perf_counter() - started) * 1000.0
+        self.static_warnings = fidelity.static_warnings(self.family, self.name, self.precision)
+
+    @abstractmethod
+    def _load(self, config: BackendConfig) -> None:
+        """Load the artifact; set family, tokenizer, device, precision, model_name."""
+
+    @abstractmethod
+    def _run_batch(self, pairs: list[EncodedPair]) -> np.ndarray:
+        """Raw score (a logit) per pair, same order as ``pairs``."""
+
+    def close(self) -> None:
+        """Release native resources."""
+
+    # -- shared pipeline --------------------------------------------------------------------------
+    def score(self, query: str, documents: Sequence[Document | str], options: ScoreOptions | None = None,
+              progress: ProgressFn | None = None, cancelled: CancelFn | None = None) -> ScoreRun:
+        options = options or ScoreOptions()
+        texts = _validate(query, documents)
+        max_length = min(options.max_length or self.family.max_length, self.family.max_length)
+        t0 = time.perf_counter()
+        owners, items, chunk_counts = self._items(texts, options)
+        pairs = self.tokenizer.encode_pairs(query.strip(), items, max_length, options.instruction,
+                                            options.use_template)
+        t1 = time.perf_counter()
+
+        def on_batch(done: int) -> None:
+            if cancelled is not None and cancelled():
+                raise CancelledError()
+            if progress is not None:
+                progress(done, len(pairs))
+
+        if progress is not None:
+            progress(0, len(pairs))
+        raw = run_sorted(pairs, options.batch_size or self.default_batch_size, self._run_batch, on_batch)
+        t2 = time.perf_counter()
+        results = self._collect(texts, owners, pairs, raw, chunk_counts, options)
+        warnings = [*self.static_warnings, *fidelity.option_warnings(self.family, options),
+                    *fidelity.result_warnings([r.score for r in results], pairs, max_length,
+                                              [i for i, t in enumerate(texts) if not t.strip()])]
+        timings = Timings((t1 - t0) * 1000, (t2 - t1) * 1000, (time.perf_counter() - t0) * 1000, self.load_ms)
+        return ScoreRun(self.model_name, self.name, self.device, self.family.name,
+                        self.family.describe_rule(), tuple(results), timings, tuple(_dedupe(warnings)))
+
+    def _items(self, texts: list[str], options: ScoreOptions) -> tuple[list[int], list[str], list[int]]:
+        """Flatten documents into scored items (whole documents, or chunks in long-document mode)."""
+        if options.chunk is None:
+            return list(range(len(texts))), texts, [1] * len(texts)
+        owners, items, counts = [], [], []
+        for i, text in enumerate(texts):
+            chunks = chunk_text(text, self.tokenizer.token_spans(text), options.chunk.size, options.chunk.overlap)
+            owners += [i] * len(chunks)
+            items += chunks
+            counts.append(len(chunks))
+        return owners, items, counts
+
+    def _collect(self, texts: list[str], owners: list[int], pairs: list[EncodedPair], raw: np.ndarray,
+                 chunk_counts: list[int], options: ScoreOptions) -> list[DocResult]:
+        per_doc: dict[int, list[int]] = {}
+        for pos, owner in enumerate(owners):
+            per_doc.setdefault(owner, []).append(pos)
+        results = []
+        for i in range(len(texts)):
+            positions = per_doc[i]
+            if options.chunk is None:
+                value, chunk = float(raw[positions[0]]), None
+            else:
+                value, chunk = aggregate([raw[p] for p in positions], options.chunk.aggregate)
+            first = pairs[positions[0]]
+            tokens = sum(len(pairs[p]) for p in positions) if len(positions) > 1 else first.full_length
+            results.append(DocResult(i, value, float(sigmoid(value)), tokens,
+                                     any(pairs[p].truncated for p in positions), chunk, chunk_counts[i]))
+        return results
+
+
+def _validate(query: str, documents: Sequence[Document | str]) -> list[str]:
+    if not isinstance(query, str) or not query.strip():
+        raise BadInputError("The query is empty: type a query to rank the documents against.")
+    if not documents:
+        raise BadInputError("There are no documents to rank: add at least one document.")
+    if len(documents) > MAX_DOCUMENTS:
+        raise BadInputError(f"{len(documents):,} documents is more than the limit of {MAX_DOCUMENTS:,} per run; "
+                            "split them into several runs.")
+    return [clean_text(d.text if isinstance(d, Document) else str(d)) for d in documents]
+
+
+def _dedupe(warnings: list[FidelityWarning]) -> list[FidelityWarning]:
+    seen, out = set(), []
+    for w in warnings:
+        if w.code not in seen:
+            seen.add(w.code)
+            out.append(w)
+    return out
+
+
+def resolve_artifact(config: BackendConfig, suffixes: tuple[str, ...], kind: str) -> Path:
+    """The file or folder to load: ``path`` itself, or ``path / file``, checked to exist."""
+    base = Path(config.path).expanduser()
+    target = base / config.file if config.file else base
+    if not target.exists():
+        what = f"'{config.file}' in {base}" if config.file else str(base)
+        raise_missing(what)
+    return target
+
+
+def raise_missing(what: str) -> None:
+    from app.core.errors import ModelLoadError
+
+    raise ModelLoadError(f"Model not found: {what}. Check the path, or download it with "
+                         "'rerank-playground models pull'.")

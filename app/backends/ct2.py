@@ -1,0 +1,142 @@
+"""CTranslate2 backend: encoders through ``Encoder`` with the classification head applied in NumPy.
+
+The CT2 converter keeps only the encoder, so the head weights are read from ``classifier_head.npz`` stored
+next to ``model.bin`` (HF parameter names): BERT ``classifier.*`` on CT2's pooler output, RoBERTa/XLM-R
+``classifier.dense.*`` + ``classifier.out_proj.*`` on the first token, DistilBERT ``pre_classifier.*`` +
+``classifier.*``. Decoder rerankers run through ``Generator.forward_batch`` (last-position logits).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from app.backends.artifacts import config_root, family_for, model_path, tokenizer_root, wrong_format
+from app.backends.base import Backend
+from app.core.errors import BadInputError, DeviceUnavailableError, ModelLoadError, UnsupportedError
+from app.core.pairs import EncodedPair
+from app.core.tokenization import HFPairTokenizer, load_tokenizer
+from app.core.types import BackendConfig
+
+HEAD_FILE = "classifier_head.npz"
+CT2_ENCODERS = {"bert", "distilbert", "xlm-roberta"}
+CT2_DECODERS = {"qwen3-reranker", "bge-gemma", "mxbai-v2"}
+
+
+def find_ct2_folder(target: Path) -> Path:
+    if target.is_file() and target.name == "model.bin":
+        return target.parent
+    if target.is_dir():
+        if (target / "model.bin").is_file():
+            return target
+        found = sorted(p.parent for p in target.rglob("model.bin"))
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            names = ", ".join(str(p.relative_to(target)) for p in found)
+            raise BadInputError(f"{target} holds several CT2 models ({names}); pick one with --file.")
+    raise wrong_format(target, "ct2")
+
+
+class NumpyHead:
+    """The classification head the CT2 converter drops, applied to CT2's outputs."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise ModelLoadError(f"No {HEAD_FILE} next to the CT2 model in {path.parent}: CTranslate2 drops the "
+                                 "classification head, so its weights must be stored beside model.bin.")
+        try:
+            with np.load(path) as data:
+                self.w = {k: data[k].astype(np.float32) for k in data.files}
+        except Exception as exc:
+            raise ModelLoadError(f"{path} is not a readable NumPy .npz file ({exc}).") from exc
+        if "classifier.out_proj.weight" in self.w:
+            self.kind = "roberta"
+        elif "pre_classifier.weight" in self.w:
+            self.kind = "distilbert"
+        elif "classifier.weight" in self.w:
+            self.kind = "bert"
+        else:
+            raise ModelLoadError(f"{path} holds no known head weights ({', '.join(self.w)}).")
+
+    def _lin(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self.w[f"{name}.weight"].T + self.w.get(f"{name}.bias", 0.0)
+
+    def __call__(self, hidden: np.ndarray, pooled: np.ndarray | None) -> np.ndarray:
+        cls = hidden[:, 0, :]
+        if self.kind == "roberta":
+            return self._lin(np.tanh(self._lin(cls, "classifier.dense")), "classifier.out_proj")
+        if self.kind == "distilbert":
+            return self._lin(np.maximum(self._lin(cls, "pre_classifier"), 0.0), "classifier")
+        if "pooler.dense.weight" in self.w:
+            pooled = np.tanh(self._lin(cls, "pooler.dense"))
+        if pooled is None:
+            raise ModelLoadError("This CT2 model returns no pooler output and the head file has no "
+                                 "pooler.dense weights; the BERT head cannot be applied.")
+        return self._lin(pooled, "classifier")
+
+
+def _to_numpy(storage) -> np.ndarray:
+    import ctranslate2
+
+    if storage.device != "cpu":
+        storage = storage.to_device(ctranslate2.Device.cpu)
+    return np.array(storage, dtype=np.float32)
+
+
+class CT2Backend(Backend):
+    name = "ct2"
+    label = "CTranslate2"
+
+    def _load(self, config: BackendConfig) -> None:
+        import ctranslate2
+
+        folder = find_ct2_folder(model_path(config.path, config.file))
+        root = config_root(folder)
+        self.family = family_for(root, config.family)
+        if self.family.name not in CT2_ENCODERS | CT2_DECODERS:
+            raise UnsupportedError(f"{self.family.name} is not supported by CTranslate2, because its converter "
+                                   "has no loader for this architecture (CT2 runs BERT, DistilBERT, RoBERTa/"
+                                   "XLM-R encoders). Use the ONNX backend.")
+        device = config.device
+        if device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
+            raise DeviceUnavailableError("CUDA was chosen but CTranslate2 sees no CUDA device. Install a CUDA "
+                                         "driver (CTranslate2's wheels bundle CUDA 12), or choose CPU.")
+        supported = ctranslate2.get_supported_compute_types(device)
+        compute = config.compute_type or "default"
+        if compute != "default" and compute not in supported:
+            raise BadInputError(f"Compute type '{compute}' is not supported on {device} here "
+                                f"(supported: {', '.join(sorted(supported))}).")
+        kwargs = {"device": device, "compute_type": compute, "intra_threads": config.threads or 0}
+        is_decoder = self.family.kind == "decoder"
+        try:
+            self.model = (ctranslate2.Generator if is_decoder else ctranslate2.Encoder)(str(folder), **kwargs)
+        except Exception as exc:
+            raise ModelLoadError(f"CTranslate2 could not load {folder}: {str(exc).strip()[:300]}. The model "
+                                 "files are corrupt, incomplete, or of another CTranslate2 model type.") from exc
+        tok = load_tokenizer(tokenizer_root(folder))
+        self.tokenizer = HFPairTokenizer(tok, self.family)
+        if is_decoder:
+            self.yes_id = self.tokenizer.token_id(self.family.positive_token)
+            self.no_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
+            self.default_batch_size = 4
+        else:
+            self.head = NumpyHead(folder / HEAD_FILE)
+        self.device = f"{device} ({self.model.compute_type})"
+        self.precision = self.model.compute_type
+        self.model_name = f"{root.name}/{folder.name}" if folder != root else folder.name
+
+    def _run_batch(self, pairs: list[EncodedPair]) -> np.ndarray:
+        ids = [list(p.ids) for p in pairs]
+        if self.family.kind == "decoder":
+            logits = _to_numpy(self.model.forward_batch(ids))
+            last = logits[np.arange(len(pairs)), [len(p) - 1 for p in pairs], :]
+            return last[:, self.yes_id] - (last[:, self.no_id] if self.no_id is not None else 0.0)
+        types = [list(p.type_ids) if p.type_ids is not None else [0] * len(p) for p in pairs]
+        out = self.model.forward_batch(ids, token_type_ids=types)
+        pooled = _to_numpy(out.pooler_output) if out.pooler_output is not None else None
+        logits = self.head(_to_numpy(out.last_hidden_state), pooled)
+        from app.core.scores import logits_to_raw
+
+        return logits_to_raw(logits)

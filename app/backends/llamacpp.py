@@ -1,0 +1,133 @@
+"""llama-cpp-python backend: GGUF rerankers through the low-level API.
+
+``Llama.embed()`` is not used: it tokenizes joined strings without parsing special tokens and batches
+pairs into one huge ubatch. Here each pair is laid out as llama.cpp's server does (the GGUF's ``rerank``
+template when present, else BOS/EOS/SEP per the vocab flags), sits in its own sequence, and is decoded
+alone with flash attention (measured fastest on CPU, FACTS.md). Rank-pooling output is read with
+``llama_get_embeddings_seq``; decoder rerankers without a rank head are scored from last-token logits.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from app.backends.artifacts import find_file, model_path, wrong_format
+from app.backends.base import Backend
+from app.backends.gguf_meta import read_gguf
+from app.backends.llama_tokenizer import LlamaPairTokenizer
+from app.core.errors import DeviceUnavailableError, ModelLoadError
+from app.core.families import detect_from_gguf, family_by_name
+from app.core.pairs import EncodedPair
+from app.core.scores import logit
+from app.core.types import BackendConfig
+
+
+class LlamaCppBackend(Backend):
+    name = "gguf"
+    label = "GGUF (llama.cpp)"
+    default_batch_size = 16  # pairs between progress/cancel checks; each pair is its own llama_decode
+
+    def _load(self, config: BackendConfig) -> None:
+        target = model_path(config.path, config.file)
+        path = find_file(target, ".gguf", ()) if target.is_dir() else target
+        with path.open("rb") as fh:
+            if fh.read(4) != b"GGUF":
+                raise wrong_format(path, "gguf")
+        meta, shapes, self.precision = read_gguf(path)
+        self.meta = meta
+        self.family = family_by_name(config.family) if config.family else detect_from_gguf(meta, shapes)
+        self.rank_head = "cls.output.weight" in shapes
+        self._open(path, config)
+        self.tokenizer = LlamaPairTokenizer(self.llm, self.family, meta)
+        if self.family.kind == "decoder" and not self.rank_head:
+            self.pos_id = self.tokenizer.token_id(self.family.positive_token)
+            self.neg_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
+        self.model_name = path.name
+
+    def _open(self, path: Path, config: BackendConfig) -> None:
+        import llama_cpp
+
+        gpu_layers = 0
+        if config.device == "cuda":
+            if not llama_cpp.llama_supports_gpu_offload():
+                raise DeviceUnavailableError("CUDA was chosen but this llama-cpp-python build has no GPU support. "
+                                             "Reinstall it with CMAKE_ARGS=-DGGML_CUDA=on, or choose CPU.")
+            gpu_layers = config.n_gpu_layers
+        ctx_train = int(self.meta.get(f"{self.meta.get('general.architecture', '')}.context_length", 512) or 512)
+        n_ctx = min(self.family.max_length, ctx_train) + 8
+        encoder = self.family.kind == "encoder"
+        threads = config.threads or max(1, os.cpu_count() or 1)
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(path),
+                embedding=self.rank_head,
+                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_RANK if self.rank_head else -1,
+                n_ctx=n_ctx,
+                n_batch=n_ctx,
+                n_ubatch=n_ctx if encoder else min(n_ctx, 512),  # non-causal models need ubatch >= tokens
+                n_threads=threads,
+                n_threads_batch=threads,
+                n_gpu_layers=gpu_layers,
+                flash_attn=True,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelLoadError(f"llama.cpp could not load {path.name}: {exc}. The file may be corrupt, or made "
+                                 "for a newer llama.cpp: update llama-cpp-python.") from exc
+        self.ctx = self.llm._ctx
+        self.batch = llama_cpp.llama_batch_init(n_ctx, 0, 1)
+        self.n_ctx = n_ctx
+        self.n_out = max(1, llama_cpp.llama_model_n_cls_out(self.llm._model.model)) if self.rank_head else 0
+        self.n_vocab = self.llm.n_vocab()
+        offloaded = gpu_layers != 0 and llama_cpp.llama_supports_gpu_offload()
+        self.device = f"cuda (n_gpu_layers={gpu_layers})" if offloaded else f"cpu ({threads} threads)"
+
+    def close(self) -> None:
+        import llama_cpp
+
+        if getattr(self, "batch", None) is not None:
+            llama_cpp.llama_batch_free(self.batch)
+            self.batch = None
+        if getattr(self, "llm", None) is not None:
+            self.llm.close()
+            self.llm = None
+
+    def _decode_one(self, ids) -> None:
+        import llama_cpp
+
+        n = len(ids)
+        if n > self.n_ctx:
+            raise ModelLoadError(f"a pair of {n} tokens exceeds the context of {self.n_ctx}")
+        b = self.batch
+        b.n_tokens = n
+        for i, tok in enumerate(ids):
+            b.token[i] = tok
+            b.pos[i] = i
+            b.n_seq_id[i] = 1
+            b.seq_id[i][0] = 0
+            b.logits[i] = 0
+        b.logits[n - 1] = 1
+        self.ctx.kv_cache_clear()
+        rc = llama_cpp.llama_decode(self.ctx.ctx, b)
+        if rc != 0:
+            raise RuntimeError(f"llama_decode returned {rc}")
+
+    def _score_one(self, pair: EncodedPair) -> float:
+        import llama_cpp
+
+        self._decode_one(pair.ids)
+        if self.rank_head:
+            out = llama_cpp.llama_get_embeddings_seq(self.ctx.ctx, 0)
+            values = np.array(out[: self.n_out], dtype=np.float64)
+            if self.family.score_rule == "yes_no":  # llama.cpp's Qwen3 rank head already returns P(yes)
+                return float(logit(values[0]))
+            return float(values[1] - values[0]) if self.n_out == 2 else float(values[0])
+        row = llama_cpp.llama_get_logits_ith(self.ctx.ctx, -1)
+        pos = row[self.pos_id]
+        return float(pos - (row[self.neg_id] if self.neg_id is not None else 0.0))
+
+    def _run_batch(self, pairs: list[EncodedPair]) -> np.ndarray:
+        return np.array([self._score_one(p) for p in pairs], dtype=np.float64)

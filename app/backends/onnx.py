@@ -1,0 +1,114 @@
+"""onnxruntime backend: fp32 / fp16 / int8 ONNX files, CPU or CUDA, feeding exactly the declared inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from app.backends.artifacts import config_root, family_for, find_file, model_path, tokenizer_root, wrong_format
+from app.backends.base import Backend
+from app.backends.batching import pad_batch
+from app.core.errors import DeviceUnavailableError, ModelLoadError
+from app.core.pairs import EncodedPair
+from app.core.scores import logits_to_raw
+from app.core.tokenization import HFPairTokenizer, load_tokenizer
+from app.core.types import BackendConfig
+
+PREFERRED = ("onnx/model.onnx", "model.onnx", "onnx/model_quantized.onnx", "model_quantized.onnx")
+_KNOWN_INPUTS = {"input_ids", "attention_mask", "token_type_ids", "position_ids"}
+
+
+def precision_of(path: Path) -> str:
+    name = path.name.lower()
+    if "int8" in name or "quant" in name or "uint8" in name:
+        return "int8"
+    if "fp16" in name or "o4" in name or "float16" in name:
+        return "fp16"
+    return "fp32"
+
+
+class OnnxBackend(Backend):
+    name = "onnx"
+    label = "ONNX (onnxruntime)"
+
+    def _load(self, config: BackendConfig) -> None:
+        import onnxruntime as ort
+
+        target = model_path(config.path, config.file)
+        path = find_file(target, ".onnx", PREFERRED) if target.is_dir() else target
+        if path.suffix != ".onnx":
+            raise wrong_format(path, "onnx")
+        root = config_root(path)
+        self.family = family_for(root, config.family)
+        tok = load_tokenizer(tokenizer_root(path))
+        self.tokenizer = HFPairTokenizer(tok, self.family)
+        self.session = self._session(ort, path, config)
+        self.inputs = {i.name: i for i in self.session.get_inputs()}
+        unknown = {n for n in self.inputs if n not in _KNOWN_INPUTS}
+        if unknown:
+            raise ModelLoadError(f"{path.name} declares inputs this app cannot fill: {', '.join(sorted(unknown))} "
+                                 "(an export with a KV cache?). Use an export without past_key_values.")
+        outputs = [o.name for o in self.session.get_outputs()]
+        self.output = "logits" if "logits" in outputs else outputs[0]
+        self.pad_id = tok.token_to_id("[PAD]") or tok.token_to_id("<pad>") or 0
+        if self.family.kind == "decoder":
+            self.pad_id = tok.token_to_id("<|endoftext|>") or self.pad_id
+            self.yes_id = self.tokenizer.token_id(self.family.positive_token)
+            self.no_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
+            self.default_batch_size = 4  # full-vocabulary logits per position are large
+        self.device = ", ".join(self.session.get_providers())
+        self.precision = precision_of(path)
+        self.model_name = f"{root.name}/{path.relative_to(root)}" if path.is_relative_to(root) else path.name
+
+    def _session(self, ort, path: Path, config: BackendConfig):
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if config.threads:
+            opts.intra_op_num_threads = config.threads
+        opts.inter_op_num_threads = 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        opts.log_severity_level = 3
+        providers = ["CPUExecutionProvider"]
+        if config.device == "cuda":
+            available = ort.get_available_providers()
+            if "CUDAExecutionProvider" not in available:
+                raise DeviceUnavailableError(
+                    "CUDA was chosen but onnxruntime has no CUDAExecutionProvider here (available: "
+                    f"{', '.join(available)}). Install onnxruntime-gpu and a CUDA driver, or choose CPU."
+                )
+            providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        try:
+            session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+        except Exception as exc:  # onnxruntime raises its own Fail / InvalidProtobuf / RuntimeException
+            raise ModelLoadError(f"onnxruntime could not load {path.name}: {str(exc).strip()[:300]}. "
+                                 "The file is corrupt or incomplete: re-download it.") from exc
+        if config.device == "cuda" and "CUDAExecutionProvider" not in session.get_providers():
+            raise DeviceUnavailableError("onnxruntime fell back to CPU: the CUDA provider failed to start "
+                                         "(check the CUDA and cuDNN libraries). Choose CPU or fix the driver.")
+        return session
+
+    def _feed(self, pairs: list[EncodedPair]) -> dict[str, np.ndarray]:
+        left = self.family.kind == "decoder"
+        ids, mask, types = pad_batch(pairs, self.pad_id, left=left)
+        arrays = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            arrays["token_type_ids"] = types if types is not None else np.zeros_like(ids)
+        if "position_ids" in self.inputs:
+            arrays["position_ids"] = np.clip(np.cumsum(mask, axis=1) - 1, 0, None)
+        feed = {}
+        for name, meta in self.inputs.items():
+            arr = arrays[name]
+            feed[name] = arr.astype(np.int32) if meta.type == "tensor(int32)" else arr
+        return feed
+
+    def _run_batch(self, pairs: list[EncodedPair]) -> np.ndarray:
+        (out,) = self.session.run([self.output], self._feed(pairs))
+        out = np.asarray(out, dtype=np.float32)
+        if self.family.kind == "decoder":
+            last = out[:, -1, :] if out.ndim == 3 else out  # left padding: the last position is real
+            if self.family.score_rule == "raw":
+                return logits_to_raw(last)
+            return last[:, self.yes_id] - (last[:, self.no_id] if self.no_id is not None else 0.0)
+        return logits_to_raw(out)

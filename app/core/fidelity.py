@@ -1,0 +1,78 @@
+"""Known-unfaithful combinations of model family, runtime and precision, reported as warnings."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from app.core.families import ModelFamily
+from app.core.pairs import EncodedPair
+from app.core.types import FidelityWarning, ScoreOptions
+
+COLLAPSE_EPS = 1e-3
+
+
+def static_warnings(family: ModelFamily, backend: str, precision: str) -> list[FidelityWarning]:
+    """Warnings that follow from what was loaded, before any document is scored."""
+    out: list[FidelityWarning] = []
+    if backend == "gguf" and family.name == "bert":
+        if family.uses_token_types:
+            out.append(FidelityWarning(
+                "token_types_ignored",
+                "llama.cpp feeds token type 0 to every token, but this BERT model was trained with token "
+                "types 0 (query) / 1 (document): scores differ from the reference. Use ONNX or CT2 for a "
+                "faithful score.",
+            ))
+        if not family.has_pooler:
+            out.append(FidelityWarning(
+                "pooler_dropped",
+                "This GGUF has no BERT pooler (dense + tanh): the converter drops it and maps the classifier "
+                "straight onto the [CLS] state, so rankings can be near random. Use ONNX or CT2, or a GGUF "
+                "with the pooler written as cls.weight / cls.bias.",
+            ))
+    if family.name == "deberta-v2" and "int8" in precision.lower():
+        out.append(FidelityWarning(
+            "deberta_int8",
+            "DeBERTa-v2 is fragile under int8 weight quantization (large score drift is common); compare "
+            "against an fp32 column before trusting this ranking.",
+        ))
+    return out
+
+
+def option_warnings(family: ModelFamily, options: ScoreOptions) -> list[FidelityWarning]:
+    if family.template is not None and not options.use_template:
+        return [FidelityWarning(
+            "no_template",
+            f"{family.name} was trained on a prompt template; scoring without it ranks close to random.",
+        )]
+    return []
+
+
+def result_warnings(normalized: Sequence[float], pairs: Sequence[EncodedPair], max_length: int,
+                    empty_docs: Sequence[int]) -> list[FidelityWarning]:
+    """Warnings that depend on what came out of one run."""
+    out: list[FidelityWarning] = []
+    if len(normalized) >= 3 and max(normalized) - min(normalized) < COLLAPSE_EPS:
+        out.append(FidelityWarning(
+            "collapsed",
+            f"All {len(normalized)} scores lie within {COLLAPSE_EPS:g} of each other: the model's output has "
+            "collapsed (wrong pair layout, missing head, or broken quantization). The ranking means nothing.",
+        ))
+    cut = sum(1 for p in pairs if p.truncated)
+    if cut:
+        out.append(FidelityWarning(
+            "truncated",
+            f"{cut} of {len(pairs)} pairs were cut at {max_length} tokens (the document end was not scored); "
+            "use long-document mode (chunking) to score whole documents.",
+        ))
+    if any(p.query_truncated for p in pairs):
+        out.append(FidelityWarning(
+            "query_truncated",
+            f"The query is longer than the model's limit allows ({max_length} tokens per pair) and was cut.",
+        ))
+    if empty_docs:
+        shown = ", ".join(str(i + 1) for i in empty_docs[:10])
+        out.append(FidelityWarning(
+            "empty_documents",
+            f"Document(s) {shown} are empty; they were scored as an empty passage.",
+        ))
+    return out

@@ -1,0 +1,110 @@
+"""Pair encoding with a Hugging Face ``tokenizer.json`` (the `tokenizers` library; no runtime needed).
+
+Trap handled here (FACTS.md): a tokenizer.json may carry its own padding/truncation; both are removed and the
+pair truncation is done by us: the query is kept, the document side is cut, token types come from the
+tokenizer's post-processor after cutting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from app.core.errors import ModelLoadError
+from app.core.families import ModelFamily
+from app.core.pairs import EncodedPair, clean_text, cut_at_tokens
+
+
+def load_tokenizer(folder: Path):
+    """Load ``tokenizer.json`` from a model folder with padding and truncation switched off."""
+    from tokenizers import Tokenizer
+
+    path = folder / "tokenizer.json"
+    if not path.is_file():
+        raise ModelLoadError(
+            f"No tokenizer.json in {folder}. The app needs the model's fast tokenizer file next to the weights."
+        )
+    try:
+        tok = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises plain Exception subclasses
+        raise ModelLoadError(f"{path} could not be read as a tokenizer ({exc}); re-download it.") from exc
+    tok.no_padding()
+    tok.no_truncation()
+    return tok
+
+
+class HFPairTokenizer:
+    """Encodes pairs for encoders (tokenizer pair template) and decoders (family prompt template)."""
+
+    def __init__(self, tokenizer, family: ModelFamily) -> None:
+        self.tok = tokenizer
+        self.family = family
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return list(self.tok.encode(clean_text(text), add_special_tokens=False).offsets)
+
+    def token_id(self, token: str) -> int:
+        ids = self.tok.encode(token, add_special_tokens=False).ids
+        if len(ids) != 1:
+            raise ModelLoadError(f'The tokenizer has no single token for "{token}"; this is not a '
+                                 f"{self.family.name} model.")
+        return ids[0]
+
+    def encode_pairs(self, query: str, texts: Sequence[str], max_length: int,
+                     instruction: str | None = None, use_template: bool = True) -> list[EncodedPair]:
+        query = clean_text(query)
+        texts = [clean_text(t) for t in texts]
+        if self.family.kind == "decoder":
+            return self._encode_decoder(query, texts, max_length, instruction, use_template)
+        return self._encode_encoder(query, texts, max_length)
+
+    # -- encoders -------------------------------------------------------------------------------------
+    def _encode_encoder(self, query: str, texts: list[str], max_length: int) -> list[EncodedPair]:
+        overhead = self.tok.num_special_tokens_to_add(is_pair=True)
+        q_spans = self.token_spans(query)
+        query_cut = len(q_spans) + overhead >= max_length - 1
+        if query_cut:  # keep room for the document: cut the query to half the limit
+            query, _ = cut_at_tokens(query, q_spans, max(1, max_length // 2 - overhead))
+        full = self.tok.encode_batch([(query, t) for t in texts])
+        out: list[EncodedPair] = []
+        for i, enc in enumerate(full):
+            n = len(enc.ids)
+            if n > max_length:
+                enc = self._truncate_second(query, texts[i], max_length)
+            out.append(EncodedPair(i, enc.ids, enc.type_ids, n, n > max_length, query_cut))
+        return out
+
+    def _truncate_second(self, query: str, text: str, max_length: int):
+        self.tok.enable_truncation(max_length, strategy="only_second")
+        try:
+            return self.tok.encode(query, text)
+        finally:
+            self.tok.no_truncation()
+
+    # -- decoders -------------------------------------------------------------------------------------
+    def _encode_decoder(self, query: str, texts: list[str], max_length: int, instruction: str | None,
+                        use_template: bool) -> list[EncodedPair]:
+        template = self.family.template
+        if template is None or not use_template:
+            rendered = [f"{query}\n{t}" for t in texts]
+            return [self._pair(i, r, len(self.tok.encode(r, add_special_tokens=False).ids), False)
+                    for i, r in enumerate(rendered)]
+        overhead = len(self.tok.encode(template.render(query, "", instruction), add_special_tokens=False).ids)
+        query_cut = overhead >= max_length - 8
+        if query_cut:
+            query, _ = cut_at_tokens(query, self.token_spans(query), max_length // 2)
+            overhead = len(self.tok.encode(template.render(query, "", instruction),
+                                           add_special_tokens=False).ids)
+        out = []
+        for i, text in enumerate(texts):
+            spans = self.token_spans(text)
+            cut, truncated = cut_at_tokens(text, spans, max_length - overhead)
+            out.append(self._pair(i, template.render(query, cut, instruction), overhead + len(spans),
+                                  truncated, query_cut))
+        return out
+
+    def _pair(self, i: int, rendered: str, full: int, truncated: bool, query_cut: bool = False) -> EncodedPair:
+        # A merge at the cut point can add a token or two past the limit; decoder limits are soft (RoPE), and
+        # the prompt suffix must stay intact, so nothing more is cut here.
+        ids = self.tok.encode(rendered, add_special_tokens=False).ids
+        return EncodedPair(i, ids, None, full, truncated, query_cut)

@@ -1,0 +1,155 @@
+"""Frozen result and option types shared by every layer."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Aggregate(str, Enum):
+    """How chunk scores of one long document become the document's score."""
+
+    MAX = "max"
+    MEAN = "mean"
+    FIRST = "first"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document; ``source`` names the file it came from (empty when typed)."""
+
+    text: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ChunkOptions:
+    """Long-document mode: windows of ``size`` document tokens overlapping by ``overlap``."""
+
+    size: int
+    overlap: int = 0
+    aggregate: Aggregate = Aggregate.MAX
+
+    def __post_init__(self) -> None:
+        if self.size < 8:
+            raise ValueError("chunk size must be at least 8 tokens")
+        if not 0 <= self.overlap < self.size:
+            raise ValueError("chunk overlap must be >= 0 and smaller than the chunk size")
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """Per-run options. ``max_length`` None means the model family's default limit."""
+
+    max_length: int | None = None
+    batch_size: int = 32
+    chunk: ChunkOptions | None = None
+    instruction: str | None = None
+    use_template: bool = True
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """What to load and where: one artifact on one runtime and device."""
+
+    path: str
+    backend: str
+    device: str = "cpu"
+    file: str | None = None
+    threads: int = 0  # 0: the runtime's default
+    compute_type: str | None = None  # CT2: int8, int8_float16, float16, float32
+    n_gpu_layers: int = -1  # llama.cpp, used only when device == "cuda"
+    family: str | None = None  # override automatic family detection
+
+
+@dataclass(frozen=True)
+class FidelityWarning:
+    """A reason the scores may not match the reference implementation."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Milliseconds spent per stage of one scoring run."""
+
+    tokenize_ms: float = 0.0
+    inference_ms: float = 0.0
+    total_ms: float = 0.0
+    load_ms: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class DocResult:
+    """The score of one input document, in input order (``index``)."""
+
+    index: int
+    raw_score: float
+    score: float
+    token_count: int
+    truncated: bool
+    chunk_index: int | None = None
+    chunk_count: int = 1
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """One query scored against all documents by one backend."""
+
+    model: str
+    backend: str
+    device: str
+    family: str
+    score_rule: str
+    results: tuple[DocResult, ...]
+    timings: Timings
+    warnings: tuple[FidelityWarning, ...] = field(default_factory=tuple)
+
+    @property
+    def raw_scores(self) -> list[float]:
+        return [r.raw_score for r in self.results]
+
+    @property
+    def scores(self) -> list[float]:
+        return [r.score for r in self.results]
+
+    def ranked(self) -> list[DocResult]:
+        """Results best first; ties keep input order."""
+        return sorted(self.results, key=lambda r: (-_sort_key(r.score), r.index))
+
+    def pairs_per_second(self) -> float:
+        n = sum(r.chunk_count for r in self.results)
+        return n / (self.timings.total_ms / 1000.0) if self.timings.total_ms > 0 else 0.0
+
+    def to_json(self, top_n: int | None = None) -> dict:
+        """Cohere/Jina-shaped object, results sorted by score."""
+        ranked = self.ranked()[: top_n if top_n else None]
+        return {
+            "model": self.model,
+            "backend": self.backend,
+            "device": self.device,
+            "family": self.family,
+            "score_rule": self.score_rule,
+            "results": [
+                {
+                    "index": r.index,
+                    "relevance_score": r.score,
+                    "raw_score": r.raw_score,
+                    "truncated": r.truncated,
+                    "tokens": r.token_count,
+                    **({"chunk": r.chunk_index, "chunks": r.chunk_count} if r.chunk_count > 1 else {}),
+                }
+                for r in ranked
+            ],
+            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
+            "timings_ms": self.timings.as_dict(),
+        }
+
+
+def _sort_key(x: float) -> float:
+    return -math.inf if math.isnan(x) else x
