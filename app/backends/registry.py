@@ -1,0 +1,79 @@
+"""Explicit registry of backends with lazy imports and a visible reason when one is unavailable."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from app.core.errors import BackendUnavailableError, BadInputError
+from app.core.types import BackendConfig
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    name: str
+    label: str
+    module: str
+    cls: str
+    runtime_module: str
+    pip_name: str
+    formats: tuple[str, ...]
+
+
+BACKENDS: dict[str, BackendInfo] = {
+    "onnx": BackendInfo("onnx", "ONNX (onnxruntime)", "app.backends.onnx", "OnnxBackend", "onnxruntime",
+                        "onnxruntime (or onnxruntime-gpu for CUDA)", (".onnx",)),
+    "gguf": BackendInfo("gguf", "GGUF (llama.cpp)", "app.backends.llamacpp", "LlamaCppBackend", "llama_cpp",
+                        "llama-cpp-python>=0.3.17", (".gguf",)),
+    "ct2": BackendInfo("ct2", "CTranslate2", "app.backends.ct2", "CT2Backend", "ctranslate2", "ctranslate2",
+                       ("model.bin",)),
+}
+
+_extra: dict[str, type] = {}
+
+
+def register(name: str, cls: type) -> None:
+    """Register an additional backend class (tests, plugins)."""
+    _extra[name] = cls
+
+
+def names() -> list[str]:
+    return [*BACKENDS, *_extra]
+
+
+def unavailable_reason(name: str) -> str | None:
+    """None when the backend can be used, else why not (with the command that fixes it)."""
+    if name in _extra:
+        return None
+    info = BACKENDS.get(name)
+    if info is None:
+        return f"Unknown backend '{name}'. Choose one of: {', '.join(names())}."
+    try:
+        importlib.import_module(info.runtime_module)
+    except Exception as exc:  # ImportError, or a broken native library (OSError)
+        return f"{info.label} is not available: {info.runtime_module} failed to import ({exc}). " \
+               f"Install it: pip install {info.pip_name}"
+    return None
+
+
+def availability() -> dict[str, str | None]:
+    return {n: unavailable_reason(n) for n in names()}
+
+
+def backend_class(name: str) -> type:
+    if name in _extra:
+        return _extra[name]
+    if name not in BACKENDS:
+        raise BadInputError(f"Unknown backend '{name}'. Choose one of: {', '.join(names())}.")
+    reason = unavailable_reason(name)
+    if reason:
+        raise BackendUnavailableError(reason)
+    info = BACKENDS[name]
+    return getattr(importlib.import_module(info.module), info.cls)
+
+
+def load(config: BackendConfig):
+    """Load one artifact on one backend; raises a PlaygroundError subclass with a clear message."""
+    if config.device not in ("cpu", "cuda"):
+        raise BadInputError(f"Unknown device '{config.device}': choose cpu or cuda.")
+    return backend_class(config.backend)(config)

@@ -1,0 +1,55 @@
+"""Helpers shared by CLI commands: model resolution, progress bars, error printing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.core.errors import BadInputError
+from app.paths import starter_model_dir
+
+
+def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False) -> None:
+    p.add_argument("--model", help="model folder or file (default: the bundled starter model)")
+    p.add_argument("--backend", choices=["onnx", "gguf", "ct2"], default=None if backend_required else "onnx",
+                   required=backend_required, help="inference runtime (default: onnx)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--file", help="artifact inside the model folder, e.g. onnx/model_qint8_avx512.onnx")
+    p.add_argument("--threads", type=int, default=0, help="runtime threads (default: the runtime's choice)")
+    p.add_argument("--compute-type", help="CT2 compute type: int8, int8_float16, float16, float32")
+    p.add_argument("--n-gpu-layers", type=int, default=-1, help="llama.cpp layers to offload with --device cuda")
+    p.add_argument("--family", help="override the detected model family (e.g. qwen3-reranker)")
+
+
+def resolve_model(model: str | None, file: str | None, backend: str) -> tuple[str, str | None]:
+    """A local path (file or folder), or the starter model's artifact for ``backend`` when none is given."""
+    if not model:
+        starter = starter_model_dir()
+        if starter is None:
+            raise BadInputError("No --model given and the starter model is not installed; pass --model PATH.")
+        return str(starter), file or STARTER_FILES[backend]
+    if Path(model).expanduser().exists():
+        return model, file
+    from app.commands import hub_resolve
+
+    return hub_resolve.resolve(model, file, backend)
+
+
+STARTER_FILES = {"onnx": "onnx/model_quantized.onnx", "gguf": "gguf/model-q8_0.gguf", "ct2": "ct2-int8"}
+
+
+def progress_bar(desc: str, unit: str = "pair"):
+    """A tqdm bar on stderr (hidden when stderr is not a terminal); returns a ``(done, total)`` callback."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit=unit, file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.update(done - bar.n)
+
+    update.close = bar.close  # type: ignore[attr-defined]
+    return update

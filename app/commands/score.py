@@ -1,0 +1,92 @@
+"""``rerank-playground score``: rank documents for a query with one backend, headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.commands.common import add_model_args, progress_bar, resolve_model
+from app.core.docsio import read_documents
+from app.core.errors import BadInputError
+from app.core.types import Aggregate, BackendConfig, ChunkOptions, Document, ScoreOptions, ScoreRun
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("score", help="rank documents for a query", description=__doc__)
+    add_model_args(p)
+    p.add_argument("--query", required=True)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--docs", help=".txt (one document per line) or .jsonl ({\"text\": ...} per line)")
+    src.add_argument("--doc", action="append", help="a document (repeat for several)")
+    p.add_argument("--top-n", type=int, default=None)
+    p.add_argument("--raw", action="store_true", help="show raw scores (logits) instead of normalized ones")
+    p.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: the model's limit)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--chunk", type=int, default=None, help="long-document mode: chunk size in tokens")
+    p.add_argument("--overlap", type=int, default=0, help="chunk overlap in tokens")
+    p.add_argument("--aggregate", choices=[a.value for a in Aggregate], default="max")
+    p.add_argument("--instruction", default=None, help="instruction for instruction-aware rerankers (Qwen3)")
+    p.add_argument("--json", action="store_true", help="print a Cohere/Jina-shaped JSON object")
+    p.set_defaults(run=run)
+
+
+def options_from(args: argparse.Namespace) -> ScoreOptions:
+    chunk = None
+    if args.chunk:
+        try:
+            chunk = ChunkOptions(args.chunk, args.overlap, Aggregate(args.aggregate))
+        except ValueError as exc:
+            raise BadInputError(f"--chunk/--overlap: {exc}") from exc
+    if args.max_length is not None and args.max_length < 8:
+        raise BadInputError("--max-length must be at least 8 tokens.")
+    if args.batch_size < 1:
+        raise BadInputError("--batch-size must be at least 1.")
+    return ScoreOptions(max_length=args.max_length, batch_size=args.batch_size, chunk=chunk,
+                        instruction=args.instruction)
+
+
+def config_from(args: argparse.Namespace) -> BackendConfig:
+    path, file = resolve_model(args.model, args.file, args.backend)
+    return BackendConfig(path=path, backend=args.backend, device=args.device, file=file, threads=args.threads,
+                         compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers, family=args.family)
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.backends import registry
+
+    docs = read_documents(args.docs) if args.docs else [Document(d) for d in args.doc]
+    options = options_from(args)
+    backend = registry.load(config_from(args))
+    bar = progress_bar("scoring")
+    try:
+        result = backend.score(args.query, docs, options, progress=bar)
+    finally:
+        bar.close()
+        backend.close()
+    if args.json:
+        json.dump(result.to_json(args.top_n), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_table(result, docs, args.top_n, args.raw)
+    return 0
+
+
+def print_table(result: ScoreRun, docs: list[Document], top_n: int | None, raw: bool) -> None:
+    width = 30
+    ranked = result.ranked()[: top_n or None]
+    values = [r.raw_score if raw else r.score for r in ranked]
+    lo, hi = (min(values), max(values)) if raw and values else (0.0, 1.0)
+    print(f"{result.model} · {result.backend} · {result.device} · {result.family} ({result.score_rule})")
+    for rank, (r, v) in enumerate(zip(ranked, values), start=1):
+        frac = (v - lo) / (hi - lo) if hi > lo else 1.0
+        bar = "█" * int(round(max(0.0, min(1.0, frac)) * width))
+        text = docs[r.index].text.replace("\n", " ")
+        preview = text[:60] + ("…" if len(text) > 60 else "")
+        cut = " ✂" if r.truncated else ""
+        print(f"{rank:>3}. [{r.index:>3}] {bar:<{width}} {v:>9.4f}  {r.token_count:>5} tok{cut}  {preview}")
+    t = result.timings
+    print(f"{len(result.results)} docs · {t.total_ms:.1f} ms · {result.pairs_per_second():.1f} pairs/s "
+          f"· load {t.load_ms:.0f} ms")
+    for w in result.warnings:
+        print(f"⚠ {w.code}: {w.message}")
