@@ -1,0 +1,33 @@
+"""Shared test setup: Qt offscreen, no network to the real Hub, paths to the tiny fixture models."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# No test may reach the real Hub: point huggingface_hub at a closed local port unless a test overrides it.
+os.environ.setdefault("HF_ENDPOINT", "http://127.0.0.1:9")
+
+FIXTURES = Path(__file__).parent / "fixtures" / "models"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def references() -> dict:
+    return json.loads((FIXTURES / "references.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Settings, sessions and caches of the app go to a temporary folder in every test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("RERANK_PLAYGROUND_HOME", str(home))
