@@ -36,11 +36,11 @@ class _Row:
 
 
 def _grade(value) -> int | None:
-    """0-3, or None for "no grade"; raises ValueError for anything else."""
+    """0-3, or None for "no grade"; raises TypeError/ValueError for anything else."""
     if value is None or (isinstance(value, str) and value.strip() in ("", "-", "–")):
         return None
     if isinstance(value, bool):
-        raise ValueError(value)
+        raise TypeError(value)
     grade = int(value)
     if grade not in GRADES or (isinstance(value, float) and value != grade):
         raise ValueError(value)

@@ -97,8 +97,8 @@ class DocumentsPanel(QWidget):
             ("files", "Add files…", "Import .txt, .md, .pdf, .docx, .csv, .tsv or .jsonl files", self._pick_files),
             ("folder", "Add folder…", "Import every supported file in a folder and its subfolders",
              self._pick_folder),
-            ("paste", "Paste", "Add the clipboard's text: one document per paragraph (or per line when there are "
-             "no blank lines)", self.paste_from_clipboard),
+            ("paste", "Paste", ("Add the clipboard's text: one document per paragraph (or per line when there "
+                                "are no blank lines)"), self.paste_from_clipboard),
             ("remove", "Remove", "Remove the selected documents (Delete)", self.remove_selected),
             ("up", "↑", "Move the selected documents up (Ctrl+Up)", self.move_selected_up),
             ("down", "↓", "Move the selected documents down (Ctrl+Down)", self.move_selected_down),

@@ -22,7 +22,16 @@ from app.core.export import (
     write_results,
 )
 from app.core.serialize import ColumnSpec
-from app.core.types import Aggregate, BackendConfig, ChunkOptions, DocResult, Document, ScoreOptions, ScoreRun, Timings
+from app.core.types import (
+    Aggregate,
+    BackendConfig,
+    ChunkOptions,
+    DocResult,
+    Document,
+    ScoreOptions,
+    ScoreRun,
+    Timings,
+)
 
 DOCS = [Document("Deep learning | neural nets", "a.txt"), Document("Apples are red\nand sweet"),
         Document("Relativity " * 20, "b.pdf")]

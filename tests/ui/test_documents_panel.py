@@ -13,7 +13,6 @@ from app.core.types import Document
 from app.ui.documents_model import COL_GRADE, COL_TEXT, COL_TOKENS
 
 
-
 def texts(panel):
     return [d.text for d in panel.documents()]
 
@@ -129,6 +128,10 @@ def test_paste_and_text_drop(qtbot, panel, dnd):
     panel.entry.setText("typed doc")
     qtbot.keyClick(panel.entry, Qt.Key_Return)
     assert texts(panel)[-1] == "typed doc" and panel.entry.text() == ""
+    QGuiApplication.clipboard().setText("via\nshortcut")
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key_V, Qt.ControlModifier)
+    assert texts(panel)[-2:] == ["via", "shortcut"]
 
 
 def test_inline_edit_through_the_delegate(qtbot, panel):
