@@ -127,7 +127,7 @@ async def read_json(request: Request, limits: Limits) -> Any:
     if not raw.strip():
         raise ApiError(400, "The request body is empty: send a JSON object.", "invalid_json")
     try:
-        return json.loads(raw)
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ApiError(400, f"The request body is not UTF-8 text ({exc.reason}).", "invalid_json") from exc
     except json.JSONDecodeError as exc:
