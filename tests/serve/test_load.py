@@ -74,3 +74,42 @@ def test_concurrent_clients(capsys):
                   f"{worker.backend_calls} backend calls for {worker.requests} requests")
     finally:
         srv.stop()
+
+
+TINY_BERT = "tests/fixtures/models/tiny-bert"
+
+
+def test_batched_requests_score_like_single_calls_on_a_real_model():
+    """Concurrent same-query requests share one padded ONNX batch; each still gets its single-call scores."""
+    import os
+
+    from app.core.types import BackendConfig
+
+    if not os.path.isfile(f"{TINY_BERT}/onnx/model.onnx"):
+        pytest.skip("tiny fixture models not generated (tests/fixtures/models)")
+    config = BackendConfig(path=TINY_BERT, backend="onnx", file="onnx/model.onnx")
+    srv = start_server(config, window_ms=50.0)
+    try:
+        subsets = [DOCS[i:] + DOCS[:i] for i in range(len(DOCS))] + [DOCS[:1], DOCS[2:]]
+        results: dict[int, list] = {}
+
+        def one(k: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+            conn.request("POST", "/rerank", json.dumps({"query": QUERY, "texts": subsets[k], "raw_scores": True}),
+                         {"Content-Type": "application/json"})
+            results[k] = json.loads(conn.getresponse().read())
+            conn.close()
+
+        threads = [threading.Thread(target=one, args=(k,)) for k in range(len(subsets))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert srv.worker.backend_calls < len(subsets)  # at least some requests shared a model call
+        backend = registry.load(config)
+        for k, docs in enumerate(subsets):
+            expected = backend.score(QUERY, docs, ScoreOptions()).raw_scores
+            got = {o["index"]: o["score"] for o in results[k]}
+            assert [got[i] for i in range(len(docs))] == pytest.approx(expected, abs=1e-5)
+    finally:
+        srv.stop()
