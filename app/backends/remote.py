@@ -27,17 +27,34 @@ from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 from app.backends.base import Backend, CancelFn, ProgressFn, _validate
-from app.backends.remote_api import (STYLES, ApiStyle, RemoteError, detect_from_probes, error_message,
-                                     parse_scores, request_body, split_url, style_named)
+from app.backends.remote_api import (
+    STYLES,
+    ApiStyle,
+    RemoteError,
+    detect_from_probes,
+    error_message,
+    parse_scores,
+    request_body,
+    split_url,
+    style_named,
+)
 from app.core.errors import CancelledError
 from app.core.scores import logit, sigmoid
-from app.core.types import BackendConfig, DocResult, Document, FidelityWarning, ScoreOptions, ScoreRun, Timings
+from app.core.types import (
+    BackendConfig,
+    DocResult,
+    Document,
+    FidelityWarning,
+    ScoreOptions,
+    ScoreRun,
+    Timings,
+)
 
 TIMEOUT_S = 120.0
 PROBE_TIMEOUT_S = 5.0
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
-__all__ = ["RemoteBackend", "RemoteError", "remote_config", "STYLES"]
+__all__ = ["STYLES", "RemoteBackend", "RemoteError", "remote_config"]
 
 
 def remote_config(url: str, api_style: str | None = None, api_key: str | None = None, model: str | None = None,
@@ -180,7 +197,7 @@ def http_json(method: str, url: str, body: dict | None, api_key: str | None, tim
             raise RemoteError(f"{url} did not answer within {timeout:g} s.", reachable=False) from exc
         raise RemoteError(f"Cannot reach {url}: {exc.reason}. Check the URL and that the server is running.",
                           reachable=False) from exc
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         raise RemoteError(f"{url} did not answer within {timeout:g} s.", reachable=False) from exc
     except (http.client.HTTPException, OSError) as exc:
         raise RemoteError(f"The connection to {url} failed: {exc or type(exc).__name__}.",

@@ -31,8 +31,9 @@ def add_parser(sub) -> None:
                    help="request body size limit in bytes (default: 4 MiB)")
     p.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: the model's limit)")
     p.add_argument("--batch-size", type=int, default=32, help="pairs per runtime batch")
-    p.add_argument("--batch-window-ms", type=float, default=2.0,
-                   help="how long the queue waits to gather concurrent requests into one model call")
+    p.add_argument("--batch-window-ms", type=float, default=0.0,
+                   help="extra wait (ms) to gather concurrent same-query requests into one model call; "
+                   "requests that queue while the model is busy are batched anyway (default: 0)")
     p.add_argument("--instruction", default=None, help="instruction for instruction-aware rerankers (Qwen3)")
     p.set_defaults(run=run)
 
@@ -52,13 +53,20 @@ def run(args: argparse.Namespace) -> int:
     from app.commands.score import config_from
     from app.serve.app import ServeSettings, build_app
     from app.serve.protocol import Limits
-    from app.serve.server import serve_forever
+    from app.serve.server import bind, serve_forever
     from app.serve.worker import ScoringWorker
 
     _check(args)
     api_key = args.api_key or os.environ.get(API_KEY_ENV) or None
-    worker = ScoringWorker(config_from(args), window_ms=args.batch_window_ms)
-    worker.load()  # before binding: a model that cannot load is a clear error, not a half-started server
+    config = config_from(args)
+    sock = bind(args.host, args.port)  # a port in use is reported before the (slow) model load
+    worker = ScoringWorker(config, window_ms=args.batch_window_ms)
+    try:
+        worker.load()  # a model that cannot load is a clear error, not a half-started server
+    except BaseException:
+        sock.close()
+        worker.close()
+        raise
     backend = worker.backend
     settings = ServeSettings(
         model_id=args.model_id or backend.model_name,
@@ -66,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         limits=Limits(args.max_documents, args.max_body_bytes),
         options=ScoreOptions(max_length=args.max_length, batch_size=args.batch_size, instruction=args.instruction),
     )
-    where = f"http://{args.host}:{args.port}"
+    where = f"http://{args.host}:{sock.getsockname()[1]}"
     print(f"Serving {settings.model_id} ({backend.name}, {backend.device}, {backend.family.name}) on {where}"
           f"  — POST /v1/rerank, /v2/rerank, /rerank · GET /health, /v1/models"
           f"{'' if api_key else '  (no API key)'}", file=sys.stderr)
@@ -75,6 +83,5 @@ def run(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1") and not api_key:
         print("⚠ listening beyond this machine without --api-key: anyone on the network can use it.",
               file=sys.stderr)
-    serve_forever(build_app(worker, settings), args.host, args.port,
-                  log_level="debug" if args.debug else "info")
+    serve_forever(build_app(worker, settings), sock, log_level="debug" if args.debug else "info")
     return 0

@@ -22,7 +22,15 @@ from starlette.routing import Route
 
 from app.core.errors import BadInputError, PlaygroundError
 from app.core.types import ScoreOptions, ScoreRun
-from app.serve.protocol import ApiError, Limits, parse_rerank, parse_tei, rerank_response, tei_response, too_large
+from app.serve.protocol import (
+    ApiError,
+    Limits,
+    parse_rerank,
+    parse_tei,
+    rerank_response,
+    tei_response,
+    too_large,
+)
 from app.serve.worker import ScoringWorker
 
 log = logging.getLogger(__name__)

@@ -18,11 +18,30 @@ def _config(app, host: str, port: int, log_level: str):
                           timeout_graceful_shutdown=5)
 
 
-def serve_forever(app, host: str, port: int, log_level: str = "info") -> None:
-    """Serve until Ctrl+C (uvicorn handles the signals)."""
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready socket on host:port; a clear BadInputError when the address cannot be used."""
+    from app.core.errors import BadInputError
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise BadInputError(f"Cannot listen on {host}:{port} ({exc.strerror or exc}); the port may be in use: "
+                            "choose another with --port, or check --host.") from exc
+    return sock
+
+
+def serve_forever(app, sock: socket.socket, log_level: str = "info") -> None:
+    """Serve on an already bound socket until Ctrl+C (uvicorn handles the signals)."""
     import uvicorn
 
-    uvicorn.Server(_config(app, host, port, log_level)).run()
+    host, port = sock.getsockname()[:2]
+    try:
+        uvicorn.Server(_config(app, host, port, log_level)).run(sockets=[sock])
+    finally:
+        sock.close()
 
 
 class ServerThread:
@@ -31,9 +50,7 @@ class ServerThread:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
         import uvicorn
 
-        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
+        self._sock = bind(host, port)
         self.host, self.port = host, self._sock.getsockname()[1]
         self.server = uvicorn.Server(_config(app, host, self.port, log_level))
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]},
@@ -63,7 +80,7 @@ class ServerThread:
             self._thread.join(timeout)
         self._sock.close()
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         self.start()
         return self
 

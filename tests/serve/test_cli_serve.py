@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(not (TINY_BERT / "onnx" / "model.onnx").is_file(
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], check=False, capture_output=True, text=True, cwd=ROOT,
                           timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
@@ -103,3 +103,11 @@ def test_remote_column_matches_local(served, cli_scores):
 def test_serve_refuses_a_missing_model():
     out = _cli("serve", "--model", str(TINY_BERT / "nope"), "--backend", "onnx", "--port", str(_free_port()))
     assert out.returncode == 2 and out.stderr.startswith("error: ") and "Traceback" not in out.stderr
+
+
+def test_serve_refuses_a_port_in_use():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        out = _cli("serve", *MODEL_ARGS, "--port", str(taken.getsockname()[1]))
+    assert out.returncode == 2 and "--port" in out.stderr and "Traceback" not in out.stderr
