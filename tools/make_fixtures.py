@@ -19,14 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fixtures import (
-    corpus,
-    export_ct2,
-    export_gguf,
-    export_onnx,
-)
-from fixtures import models as M
-from fixtures import tokenizers_build as TB
+from fixtures import corpus, export_ct2, export_gguf, export_onnx  # noqa: E402
+from fixtures import models as M  # noqa: E402
+from fixtures import tokenizers_build as TB  # noqa: E402
 
 DEFAULT_LLAMA_DIR = "/work/devtools/llama_cpp_python-0.3.36/vendor/llama.cpp"
 SPECS = {

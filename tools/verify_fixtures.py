@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fixtures import verify_runtimes as R
+from fixtures import verify_runtimes as R  # noqa: E402
 
 FP32_TOL = 1e-3
 F16_TOL = 2e-2

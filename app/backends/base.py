@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from typing import Callable, ClassVar, Sequence
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -19,7 +20,15 @@ from app.core.errors import BadInputError, CancelledError
 from app.core.families import ModelFamily
 from app.core.pairs import EncodedPair, PairTokenizer, clean_text
 from app.core.scores import sigmoid
-from app.core.types import BackendConfig, DocResult, Document, FidelityWarning, ScoreOptions, ScoreRun, Timings
+from app.core.types import (
+    BackendConfig,
+    DocResult,
+    Document,
+    FidelityWarning,
+    ScoreOptions,
+    ScoreRun,
+    Timings,
+)
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
@@ -57,7 +66,7 @@ class Backend(ABC):
     def _run_batch(self, pairs: list[EncodedPair]) -> np.ndarray:
         """Raw score (a logit) per pair, same order as ``pairs``."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most runtimes free memory on garbage collection
         """Release native resources."""
 
     # -- shared pipeline --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ substitute the query and document and tokenize with special tokens parsed; other
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from app.core.errors import ModelLoadError
 from app.core.families import ModelFamily, PromptTemplate

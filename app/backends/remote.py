@@ -23,7 +23,8 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from app.backends.base import Backend, CancelFn, ProgressFn, _validate

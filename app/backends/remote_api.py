@@ -16,8 +16,9 @@ Qwen3 rerankers (rank pooling), so the scale depends on the model, not on the se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from app.core.errors import PlaygroundError

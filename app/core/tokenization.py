@@ -7,8 +7,8 @@ tokenizer's post-processor after cutting.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from app.core.errors import ModelLoadError
 from app.core.families import ModelFamily

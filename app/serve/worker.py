@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from app.core.fidelity import COLLAPSE_EPS
 from app.core.types import BackendConfig, FidelityWarning, ScoreOptions, ScoreRun
