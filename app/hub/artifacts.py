@@ -186,7 +186,7 @@ def _ct2(paths: set[str], sizes: dict[str, int]) -> list[Artifact]:
 def _safetensors(paths: set[str], sizes: dict[str, int]) -> list[Artifact]:
     by_folder: dict[str, list[str]] = {}
     for p in sorted(paths):
-        if p.endswith(".safetensors") or p.endswith(".safetensors.index.json"):
+        if p.endswith((".safetensors", ".safetensors.index.json")):
             by_folder.setdefault(posixpath.dirname(p), []).append(p)
     out = []
     for folder, weights in by_folder.items():
