@@ -7,7 +7,7 @@ import sys
 
 def resolve(model: str, file: str | None, backend: str) -> tuple[str, str | None]:
     """(folder, file inside it) for a backend; downloads with a progress bar on stderr when not cached."""
-    from app.commands.models import _progress_bar
+    from app.commands.models import INTERRUPTED, _progress_bar
     from app.core.errors import BadInputError, CancelledError
     from app.hub import resolve as hub_resolve
     from app.hub.listing import check_repo_id
@@ -23,8 +23,9 @@ def resolve(model: str, file: str | None, backend: str) -> tuple[str, str | None
     bar = _progress_bar()
     try:
         resolved = hub_resolve(model, file, backend, progress=bar)
-    except KeyboardInterrupt:
-        raise CancelledError("Download interrupted; the partial file is kept and the next run resumes it.") from None
+    except (KeyboardInterrupt, CancelledError):
+        print(INTERRUPTED, file=sys.stderr)
+        raise CancelledError(INTERRUPTED) from None
     finally:
         bar.close()
     if resolved.source == "download":

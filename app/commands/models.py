@@ -131,6 +131,9 @@ def _progress_bar():
     return update
 
 
+INTERRUPTED = "Download interrupted; the partial file is kept: run the same command again to resume it."
+
+
 def pull_with_bar(listing, artifact):
     """Pull with a tqdm bar on stderr; Ctrl-C stops cleanly and keeps the partial file for the next run."""
     from app.hub import pull
@@ -138,9 +141,9 @@ def pull_with_bar(listing, artifact):
     bar = _progress_bar()
     try:
         return pull(listing, artifact, progress=bar)
-    except KeyboardInterrupt:
-        raise CancelledError("Download interrupted; the partial file is kept — run the same command again to "
-                             "resume it.") from None
+    except (KeyboardInterrupt, CancelledError):
+        print(INTERRUPTED, file=sys.stderr)
+        raise CancelledError(INTERRUPTED) from None
     finally:
         bar.close()
 

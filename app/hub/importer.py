@@ -55,7 +55,9 @@ def _scan(folder: Path) -> list[HubFile]:
 
 def _artifacts_for(path: Path) -> tuple[Path, list[Artifact]]:
     """The folder to register and the runnable artifacts found for ``path`` (a file or a folder)."""
-    if path.is_dir():
+    if path.is_dir() and (path / "model.bin").is_file():  # a CT2 folder: its tokenizer may sit above it
+        path = path / "model.bin"
+    elif path.is_dir():
         return path, [a for a in group(_scan(path)).artifacts if a.runnable]
     if path.suffix.lower() == ".gguf":
         with path.open("rb") as fh:

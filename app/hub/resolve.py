@@ -94,12 +94,16 @@ def choose(artifacts: Sequence[Artifact], *, file: str | None = None, fmt: str |
                         "or --format (gguf, onnx, ct2) and --quant.")
 
 
+class WrongBackendError(BadInputError):
+    """The artifact named exists, but the chosen backend cannot run its format."""
+
+
 def _for_backend(artifacts: Sequence[Artifact], file: str | None, backend: str | None, repo_id: str) -> Artifact:
     art = choose(artifacts, file=file, fmt=None if file else backend, repo_id=repo_id)
     if backend and backend not in art.backends:
         runs = f"the '{art.backends[0]}' backend" if art.backends else "no backend here"
         notes = f" ({'; '.join(art.notes)})" if art.notes else ""
-        raise BadInputError(f"{art.name} is a {art.format.upper()} artifact: {runs} can run it, not '{backend}'{notes}.")
+        raise WrongBackendError(f"{art.name} is a {art.format.upper()} artifact: {runs} can run it, not '{backend}'{notes}.")
     return art
 
 
@@ -137,6 +141,8 @@ def resolve(spec: str, file: str | None = None, backend: str | None = None, *, a
             if _complete(local, art):
                 record_use(usage_key(repo_id, art.name))
                 return ResolvedModel(snapshot_path(repo_id, local.commit, settings), art.name or None, repo_id, art, "cache")
+        except WrongBackendError:
+            raise
         except BadInputError:
             log.debug("%s: no matching artifact in the cache", spec)
     if not allow_download or settings.offline:

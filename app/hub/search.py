@@ -75,7 +75,10 @@ def search(text: str, limit: int = 30, include_all: bool = False,
         return SearchResult(text, (), True, offline_message(settings.endpoint, status.reason))
     api = settings.api()
     try:
-        hits = {h.repo_id: h for h in _query(api, text or "rerank", None, max(limit * 4, 100))}
+        hits: dict[str, SearchHit] = {}
+        for words in [text] if text else ["rerank", "cross-encoder"]:
+            for h in _query(api, words, None, max(limit * 4, 100)):
+                hits.setdefault(h.repo_id, h)
         if not include_all:
             hits = {k: h for k, h in hits.items() if h.is_reranker}
             for h in _query(api, text, RERANK_PIPELINES[0], limit):

@@ -48,7 +48,8 @@ def test_pull_each_format_into_the_standard_cache(repo, fmt, name):
     assert result.downloaded_bytes == art.size and result.reused_bytes == 0
     assert (_repo_dir() / "refs" / "main").read_text() == repo.commit
     # huggingface_hub itself finds the files offline: this is its cache, in its layout
-    cached = hf_hub_download(REPO, art.files[0], cache_dir=cache_dir(), local_files_only=True)
+    cached = hf_hub_download(REPO, art.files[0], cache_dir=cache_dir(), local_files_only=True,
+                             endpoint=os.environ["HF_ENDPOINT"])
     assert Path(cached).read_bytes() == files[art.files[0]]
     info = scan_cache_dir(cache_dir())
     assert {f.file_name for r in info.repos for rev in r.revisions for f in rev.files} == {
