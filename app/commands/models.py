@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import asdict
 
-from app.core.errors import CancelledError
+from app.core.errors import BadInputError, CancelledError
 
 
 def add_parser(sub) -> None:
@@ -149,12 +149,22 @@ def pull_with_bar(listing, artifact):
 
 
 def run_pull(args: argparse.Namespace) -> int:
-    from app.hub import choose, parse_spec, remote_listing
+    from app.hub import HubOfflineError, choose, local_listing, parse_spec, remote_listing
 
     repo_id, spec_file = parse_spec(args.repo)
-    listing = remote_listing(repo_id, args.revision)
-    artifact = choose(listing.artifacts, file=spec_file or args.file, fmt=args.format, quant=args.quant,
-                      repo_id=repo_id)
+    try:
+        listing = remote_listing(repo_id, args.revision)
+    except HubOfflineError:  # offline: fine when the artifact is already complete on disk
+        listing = local_listing(repo_id, args.revision)
+        if listing is None:
+            raise
+    try:
+        artifact = choose(listing.artifacts, file=spec_file or args.file, fmt=args.format, quant=args.quant,
+                          repo_id=repo_id)
+    except BadInputError as exc:
+        if not listing.local:
+            raise
+        raise HubOfflineError(f"The Hub is offline and that artifact is not in the cache ({exc})") from None
     result = pull_with_bar(listing, artifact)
     print(f"{artifact.label}: {len(artifact.files)} files, {_size(artifact.size)} "
           f"({_size(result.downloaded_bytes)} downloaded, {_size(result.reused_bytes)} already on disk)")

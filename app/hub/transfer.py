@@ -8,6 +8,7 @@ cancelled or crashed download would start again from zero; this loop keeps it an
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -82,7 +83,7 @@ def _stream_once(url: str, part: Path, headers: dict[str, str], policy: RetryPol
         request_headers["Range"] = f"bytes={have}-"
     timeout = httpx2.Timeout(policy.stall_timeout_s, connect=policy.connect_timeout_s)
     with get_session().stream("GET", url, headers=request_headers, timeout=timeout) as response:
-        closer = response.close
+        closer = _closer(response)
         if isinstance(cancelled, CancelToken):
             cancelled._register(closer)
         try:
@@ -90,6 +91,20 @@ def _stream_once(url: str, part: Path, headers: dict[str, str], policy: RetryPol
         finally:
             if isinstance(cancelled, CancelToken):
                 cancelled._unregister(closer)
+
+
+def _closer(response) -> Callable[[], None]:
+    """Abort the transfer from another thread: shut the socket down (a blocked read returns at once)."""
+
+    def close() -> None:
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+        else:
+            response.close()
+
+    return close
 
 
 def _write_body(response, part: Path, have: int, on_bytes, cancelled, raise_for_status) -> None:

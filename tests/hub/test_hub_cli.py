@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ONNX = "onnx/model.onnx"
 
 
-def test_search_files_pull_list_rm(repo, capsys):
+def test_search_files_pull_list_rm(repo, capsys, monkeypatch):
     assert main(["models", "search", "tiny"]) == 0
     out = capsys.readouterr().out
     assert REPO in out and "1234" in out
@@ -29,6 +29,12 @@ def test_search_files_pull_list_rm(repo, capsys):
     assert main(["models", "pull", REPO, "--format", "gguf", "--quant", "Q4_K_M"]) == 0
     out = capsys.readouterr().out
     assert f"score --model {REPO}:gguf/tiny-reranker-Q4_K_M.gguf --backend gguf" in out
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["models", "pull", REPO, "--format", "gguf", "--quant", "Q4_K_M"]) == 0  # complete: fine offline
+    assert "0 B downloaded" in capsys.readouterr().out
+    assert main(["models", "pull", REPO, "--format", "onnx"]) == 2
+    assert "not in the cache" in capsys.readouterr().err
+    monkeypatch.delenv("HF_HUB_OFFLINE")
     assert main(["models", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(m["repo"], m["format"], m["quant"]) for m in listed["models"]] == [(REPO, "gguf", "Q4_K_M")]

@@ -180,3 +180,18 @@ def test_offline_pull_uses_the_cache_or_says_why_not(repo, hub_env, monkeypatch)
         pull(listing, choose(listing.artifacts, file=ONNX))
     assert len(hub_env.log) == requests  # offline: not a single request
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_cancel_from_another_thread_interrupts_a_stalled_read(repo, hub_env):
+    import threading
+    import time
+
+    hub_env.faults.stall_once[ONNX] = (20_000, 5.0)  # longer than the test may take
+    listing = remote_listing(REPO)
+    token = CancelToken()
+    threading.Timer(0.5, token.cancel).start()  # what the GUI's Cancel button does
+    start = time.monotonic()
+    with pytest.raises(CancelledError):
+        pull(listing, choose(listing.artifacts, file=ONNX), cancelled=token)
+    assert time.monotonic() - start < 3.0
+    assert (_repo_dir() / "blobs" / f"{repo.etag(ONNX)}.incomplete").stat().st_size >= 20_000
