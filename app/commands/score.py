@@ -100,7 +100,7 @@ def print_table(result: ScoreRun, docs: list[Document], top_n: int | None, raw: 
     print(f"{result.model} · {result.backend} · {result.device} · {result.family} ({result.score_rule})")
     for rank, (r, v) in enumerate(zip(ranked, values), start=1):
         frac = (v - lo) / (hi - lo) if hi > lo else 1.0
-        bar = "█" * round(max(0.0, min(1.0, frac)) * width)
+        bar = "█" * int(round(max(0.0, min(1.0, frac)) * width))
         text = docs[r.index].text.replace("\n", " ")
         preview = text[:60] + ("…" if len(text) > 60 else "")
         cut = " ✂" if r.truncated else ""
