@@ -111,7 +111,7 @@ def _locked(path: Path, cancelled: Callable[[], bool]):
                 return
         except Timeout:
             if cancelled():
-                raise CancelledError("Download cancelled while waiting for another download of the same file.")
+                raise CancelledError("Download cancelled while waiting for another download of the same file.") from None
 
 
 def _fetch_item(item: _Item, listing: RepoListing, settings: HubSettings, meter: Meter,
