@@ -38,5 +38,5 @@ Description: Compare reranker scores across inference runtimes, offline
  Rerank Playground scores a query against documents with reranker models on
  onnxruntime, llama.cpp and CTranslate2 side by side, with fidelity warnings.
 CONTROL
-dpkg-deb --root-owner-group --build "$PKG" "build/rerank-playground_${VERSION}_${ARCH}.deb" >/dev/null
+dpkg-deb -Zgzip -z6 --root-owner-group --build "$PKG" "build/rerank-playground_${VERSION}_${ARCH}.deb" >/dev/null
 echo "built: build/rerank-playground_${VERSION}_${ARCH}.deb"
