@@ -1,0 +1,5 @@
+"""Defaults for new columns (threads, batch size, device) from the typed settings schema."""
+
+
+def load_defaults() -> dict:
+    return {}
