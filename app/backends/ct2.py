@@ -125,7 +125,8 @@ class CT2Backend(Backend):
             self.head = NumpyHead(folder / HEAD_FILE)
         self.device = f"{device} ({self.model.compute_type})"
         self.precision = self.model.compute_type
-        self.model_name = f"{root.name}/{folder.name}" if folder != root else folder.name
+        owner = root.parent if folder == root else root
+        self.model_name = f"{owner.name}/{folder.name}"
 
     def _run_batch(self, pairs: list[EncodedPair]) -> np.ndarray:
         ids = [list(p.ids) for p in pairs]

@@ -9,6 +9,8 @@ alone with flash attention (measured fastest on CPU, FACTS.md). Rank-pooling out
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
 from pathlib import Path
 
@@ -23,6 +25,24 @@ from app.core.families import detect_from_gguf, family_by_name
 from app.core.pairs import EncodedPair
 from app.core.scores import logit
 from app.core.types import BackendConfig
+
+
+log = logging.getLogger("llama_cpp.native")
+_log_callback = None
+
+
+def _route_native_logs(llama_cpp) -> None:
+    """Send llama.cpp's own log lines to Python logging (debug) instead of the terminal."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+
+    @llama_cpp.llama_log_callback
+    def _callback(level: int, text: bytes, user_data) -> None:
+        log.debug("%s", text.decode("utf-8", "replace").rstrip())
+
+    _log_callback = _callback  # keep a reference: ctypes callbacks must outlive their registration
+    llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
 
 
 class LlamaCppBackend(Backend):
@@ -50,6 +70,7 @@ class LlamaCppBackend(Backend):
     def _open(self, path: Path, config: BackendConfig) -> None:
         import llama_cpp
 
+        _route_native_logs(llama_cpp)
         gpu_layers = 0
         if config.device == "cuda":
             if not llama_cpp.llama_supports_gpu_offload():
@@ -108,7 +129,7 @@ class LlamaCppBackend(Backend):
             b.pos[i] = i
             b.n_seq_id[i] = 1
             b.seq_id[i][0] = 0
-            b.logits[i] = 0
+            b.logits[i] = 1 if self.rank_head else 0  # pooling reads every position
         b.logits[n - 1] = 1
         self.ctx.kv_cache_clear()
         rc = llama_cpp.llama_decode(self.ctx.ctx, b)

@@ -1,0 +1,84 @@
+"""``rerank-playground eval``: NDCG@k, MRR@k, Recall@k and latency per backend on a labelled dataset."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.commands.common import add_model_args, progress_bar, resolve_model
+from app.core.datasets import load_dataset
+from app.core.errors import BadInputError
+from app.core.evaluation import EvalReport, bm25_scorer, evaluate, mean_tau
+from app.core.types import BackendConfig, ScoreOptions
+from app.paths import resources_dir
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("eval", help="evaluate rerankers on labelled data", description=__doc__)
+    add_model_args(p)
+    p.set_defaults(backend="onnx")
+    p.add_argument("--dataset", default=None, help="JSONL file ({query, documents, labels} per line) or a BEIR "
+                   "folder (corpus.jsonl, queries.jsonl, qrels/test.tsv); default: the bundled held-out set")
+    p.add_argument("--candidates", help="BEIR: TREC run file with the candidates per query (default: BM25 top-k)")
+    p.add_argument("--bm25-k", type=int, default=100, help="BEIR: BM25 candidates per query")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--max-queries", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--no-bm25", action="store_true", help="skip the BM25 reference row")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=run)
+
+
+def _backends(arg: str) -> list[str]:
+    names = [b.strip() for b in arg.split(",") if b.strip()]
+    bad = [b for b in names if b not in ("onnx", "gguf", "ct2")]
+    if bad or not names:
+        raise BadInputError(f"--backend: unknown backend(s) {', '.join(bad) or '(none)'}; use onnx, gguf, ct2 "
+                            "or a comma-separated list such as onnx,gguf,ct2.")
+    return names
+
+
+def _model_report(args: argparse.Namespace, backend: str, queries) -> EvalReport:
+    from app.backends import registry
+
+    path, file = resolve_model(args.model, args.file, backend)
+    model = registry.load(BackendConfig(path, backend, device=args.device, file=file, threads=args.threads,
+                                        compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers,
+                                        family=args.family))
+    options = ScoreOptions(batch_size=args.batch_size)
+    bar = progress_bar(f"eval {backend}", unit="query")
+    try:
+        return evaluate(f"{backend} · {model.model_name}", lambda q, d: model.score(q, d, options).scores,
+                        queries, args.k, progress=bar)
+    finally:
+        bar.close()
+        model.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.k < 1:
+        raise BadInputError("--k must be at least 1.")
+    dataset = args.dataset or str(resources_dir() / "eval" / "debian-heldout.jsonl")
+    queries = load_dataset(dataset, args.candidates, args.bm25_k, args.max_queries)
+    backends = _backends(args.backend)
+    if len(backends) > 1 and args.file:
+        raise BadInputError("--file picks one artifact; with several backends leave it out.")
+    reports = [_model_report(args, b, queries) for b in backends]
+    if not args.no_bm25:
+        reports.append(evaluate("bm25 (candidates)", bm25_scorer, queries, args.k))
+    if args.json:
+        out = {"dataset": dataset, "queries": len(queries), "k": args.k,
+               "reports": [r.as_dict() for r in reports],
+               "agreement_tau": {r.name: round(mean_tau(reports[0], r), 4) for r in reports[1:]}}
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    k = args.k
+    print(f"{dataset}: {len(queries)} queries")
+    print(f"{'scorer':<48} {'NDCG@' + str(k):>8} {'MRR@' + str(k):>8} {'R@' + str(k):>7} {'p50 ms':>8} "
+          f"{'p95 ms':>8} {'τ vs 1st':>8}")
+    for r in reports:
+        print(f"{r.name[:48]:<48} {r.ndcg:>8.4f} {r.mrr:>8.4f} {r.recall:>7.3f} {r.latency_p50_ms:>8.1f} "
+              f"{r.latency_p95_ms:>8.1f} {mean_tau(reports[0], r):>8.3f}")
+    return 0

@@ -1,0 +1,63 @@
+import json
+
+import pytest
+
+from app.core.datasets import load_dataset
+from app.core.errors import BadInputError
+from app.core.evaluation import bm25_scorer, evaluate
+
+
+def _write(path, rows):
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+
+
+def test_jsonl_dataset_and_errors_name_the_line(tmp_path):
+    p = tmp_path / "set.jsonl"
+    _write(p, [{"query": "q", "documents": ["a", {"text": "b"}], "labels": [0, 2]}])
+    (q,) = load_dataset(p)
+    assert q.documents == ("a", "b") and q.labels == (0, 2)
+    _write(p, [{"query": "q", "documents": ["a"], "labels": [0]},
+               {"query": "q", "documents": ["a", "b"], "labels": [1]}])
+    with pytest.raises(BadInputError, match="set.jsonl line 2: \"labels\" must be a list as long"):
+        load_dataset(p)
+    _write(p, [{"query": "q", "documents": ["a"], "labels": [5]}])
+    with pytest.raises(BadInputError, match="line 1: labels must be grades from 0 to 3"):
+        load_dataset(p)
+    p.write_text('{"query": "q", "documents": ["a"], "labels": [1]}\n{broken\n')
+    with pytest.raises(BadInputError, match="line 2: not valid JSON"):
+        load_dataset(p)
+
+
+def _beir(folder):
+    _write(folder / "corpus.jsonl", [{"_id": "d1", "title": "Cats", "text": "cats purr and sleep"},
+                                     {"_id": "d2", "text": "stock markets fell today"},
+                                     {"_id": "d3", "text": "a cat sat on the mat"}])
+    _write(folder / "queries.jsonl", [{"_id": "q1", "text": "cat"}, {"_id": "q2", "text": "unjudged"}])
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td3\t2\nq1\td1\t1\n")
+
+
+def test_beir_folder_with_bm25_and_run_file(tmp_path):
+    _beir(tmp_path)
+    (q,) = load_dataset(tmp_path, bm25_k=3)
+    assert q.qid == "q1" and set(q.labels) == {0, 1, 2}
+    run = tmp_path / "run.trec"
+    run.write_text("q1 Q0 d2 1 9.0 x\nq1 Q0 d3 2 5.0 x\n")
+    (q,) = load_dataset(tmp_path, candidates=run)
+    assert q.labels == (0, 2)
+    run.write_text("q1 d2\n")
+    with pytest.raises(BadInputError, match="run.trec line 1"):
+        load_dataset(tmp_path, candidates=run)
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td3\tx\n")
+    with pytest.raises(BadInputError, match="test.tsv line 2"):
+        load_dataset(tmp_path)
+
+
+def test_evaluate_perfect_and_bm25():
+    from app.core.datasets import EvalQuery
+
+    qs = [EvalQuery("cat", ("dogs bark", "cat cat cat", "a cat"), (0, 3, 1))]
+    rep = evaluate("bm25", bm25_scorer, qs, k=10)
+    assert rep.ndcg == pytest.approx(1.0) and rep.mrr == 1.0 and rep.recall == 1.0
+    rev = evaluate("reversed", lambda q, d: [3.0, 1.0, 2.0], qs, k=1)
+    assert rev.ndcg == 0.0 and rev.mrr == 0.0
