@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QTableView,
                                QVBoxLayout, QWidget)
 
 from app.core.metrics import Drift, drift, ranks
 from app.core.types import Document, ScoreRun
+from app.ui.jobs import Job, JobRunner
 
 D_DOC, D_RANK_A, D_RANK_B, D_SCORE_A, D_SCORE_B, D_DELTA = range(6)
 D_HEADERS = ("Document", "Rank A", "Rank B", "Score A", "Score B", "|Δ|")
@@ -25,14 +26,25 @@ class DriftTableModel(QAbstractTableModel):
         self._rows: list[tuple] = []
         self._all: list[tuple] = []
         self._only_changed = False
+        self._sort = (D_RANK_A, Qt.SortOrder.AscendingOrder)
 
     def set_runs(self, a: Sequence[float], b: Sequence[float], documents: Sequence[Document]) -> None:
-        ra, rb = ranks(a), ranks(b)
-        texts = [d.text.replace("\n", " ")[:160] for d in documents]
-        texts += [f"(document {i + 1})" for i in range(len(texts), len(a))]
-        self._all = [(texts[i], ra[i], rb[i], a[i], b[i], abs(a[i] - b[i])) for i in range(len(a))]
-        self._all.sort(key=lambda row: row[D_RANK_A])
+        self.set_rows(drift_rows(a, b, documents))
+
+    def set_rows(self, rows: list[tuple]) -> None:
+        self._all = rows
         self._apply()
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in Python by the raw values (no proxy: it would call data() per comparison)."""
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        self._sort_rows()
+        self.layoutChanged.emit()
+
+    def _sort_rows(self) -> None:
+        column, order = self._sort
+        self._rows.sort(key=lambda row: row[column], reverse=order == Qt.SortOrder.DescendingOrder)
 
     def set_only_changed(self, on: bool) -> None:
         self._only_changed = on
@@ -41,6 +53,7 @@ class DriftTableModel(QAbstractTableModel):
     def _apply(self) -> None:
         self.beginResetModel()
         self._rows = [r for r in self._all if not self._only_changed or r[D_RANK_A] != r[D_RANK_B]]
+        self._sort_rows()
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -67,11 +80,23 @@ class DriftTableModel(QAbstractTableModel):
         return None
 
 
+def drift_rows(a: Sequence[float], b: Sequence[float], documents: Sequence[Document]) -> list[tuple]:
+    ra, rb = ranks(a), ranks(b)
+    texts = [d.text.replace("\n", " ")[:160] for d in documents]
+    texts += [f"(document {i + 1})" for i in range(len(texts), len(a))]
+    return [(texts[i], ra[i], rb[i], a[i], b[i], abs(a[i] - b[i])) for i in range(len(a))]
+
+
 class DriftPanel(QWidget):
     """Pick columns A and B (by title); ``set_columns`` feeds it (title, run, documents) per column."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # One thread: Kendall tau is O(n²) and must stay off the GUI thread; requests are numbered and a
+        # result that is no longer the latest is dropped.
+        self.runner = JobRunner("drift", 1, self)
+        self._generation = 0
+        self._job: Job | None = None
         self._columns: list[tuple[str, ScoreRun, list[Document]]] = []
         self._normalized = True
         self.current: Drift | None = None
@@ -94,11 +119,8 @@ class DriftPanel(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
         self.model = DriftTableModel(self)
-        proxy = QSortFilterProxyModel(self)
-        proxy.setSourceModel(self.model)
-        proxy.setSortRole(SortRole)
         self.view = QTableView(self)
-        self.view.setModel(proxy)
+        self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(20)
@@ -134,19 +156,35 @@ class DriftPanel(QWidget):
     def _update(self) -> None:
         ia, ib = self.a.currentIndex(), self.b.currentIndex()
         self.current = None
+        self._generation += 1
         if len(self._columns) < 2 or ia < 0 or ib < 0:
             self.summary.setText("Run two or more columns to compare them.")
-            self.model.set_runs([], [], [])
+            self.model.set_rows([])
             return
         (_, run_a, docs), (_, run_b, docs_b) = self._columns[ia], self._columns[ib]
         if len(run_a.results) != len(run_b.results) or [d.text for d in docs] != [d.text for d in docs_b]:
             self.summary.setText("These two columns scored different documents: run them again together.")
-            self.model.set_runs([], [], [])
+            self.model.set_rows([])
             return
         pick = (lambda r: r.scores) if self._normalized else (lambda r: r.raw_scores)
-        a, b = pick(run_a), pick(run_b)
-        self.current = drift(a, b, k=self.k.value())
-        kind = "normalized" if self._normalized else "raw"
-        self.summary.setText(f"{self.current.summary()} · {len(self.current.rank_changed)} of {len(a)} "
-                             f"documents change rank ({kind} scores)")
-        self.model.set_runs(a, b, docs)
+        a, b, k, kind, generation = pick(run_a), pick(run_b), self.k.value(), self._kind(), self._generation
+        self.summary.setText("Comparing…")
+        job = Job(lambda _progress: (drift(a, b, k=k), drift_rows(a, b, docs)))
+        job.signals.returned.connect(lambda result: self._show(generation, kind, len(a), *result))
+        job.signals.errored.connect(lambda _kind, message: self.summary.setText(message))
+        self._job = job
+        self.runner.submit(job)
+
+    def _kind(self) -> str:
+        return "normalized" if self._normalized else "raw"
+
+    def _show(self, generation: int, kind: str, n: int, result: Drift, rows: list[tuple]) -> None:
+        if generation != self._generation:
+            return
+        self.current = result
+        self.summary.setText(f"{result.summary()} · {len(result.rank_changed)} of {n} documents change rank "
+                             f"({kind} scores)")
+        self.model.set_rows(rows)
+
+    def wait(self, msecs: int = 5000) -> bool:
+        return self.runner.wait(msecs)

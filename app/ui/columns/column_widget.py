@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QHeaderView, QLabel, QMenu, QProgressBar, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -12,12 +12,12 @@ from app.core.types import ScoreRun
 from app.ui.columns import controller as states
 from app.ui.columns.controller import ColumnController
 from app.ui.columns.results_model import (COL_DOC, COL_MOVE, COL_RANK, COL_SCORE, DocIndexRole,
-                                          ResultsTableModel, SortRole)
+                                          ResultsTableModel)
 from app.ui.columns.score_delegate import ScoreBarDelegate
 
 STYLE = """
 QFrame#column { border: 1px solid palette(mid); border-radius: 4px; }
-QFrame#column[state="failed"] { border: 2px solid #cf222e; }
+QFrame#column[failed="true"] { border: 2px solid #cf222e; }
 QLabel#error { color: #cf222e; }
 QLabel#badge { color: #9a6700; font-weight: bold; }
 """
@@ -35,9 +35,6 @@ class ColumnWidget(QFrame):
         self.setStyleSheet(STYLE)
         self.setMinimumWidth(260)
         self.model = ResultsTableModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SortRole)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(self._build_header())
@@ -94,7 +91,7 @@ class ColumnWidget(QFrame):
 
     def _build_view(self) -> QTableView:
         view = QTableView(self)
-        view.setModel(self.proxy)
+        view.setModel(self.model)
         view.setItemDelegateForColumn(COL_SCORE, ScoreBarDelegate(view))
         view.setSortingEnabled(True)
         view.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
@@ -103,9 +100,13 @@ class ColumnWidget(QFrame):
         view.setWordWrap(False)
         view.verticalHeader().hide()
         view.verticalHeader().setDefaultSectionSize(22)
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = view.horizontalHeader()
-        header.setSectionResizeMode(COL_RANK, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_MOVE, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: ResizeToContents would ask every row for its size hint (slow with 10,000 rows).
+        header.setSectionResizeMode(COL_RANK, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_MOVE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_RANK, 44)
+        header.resizeSection(COL_MOVE, 40)
         header.setSectionResizeMode(COL_SCORE, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(COL_SCORE, 150)
         header.setSectionResizeMode(COL_DOC, QHeaderView.ResizeMode.Stretch)
@@ -123,9 +124,11 @@ class ColumnWidget(QFrame):
 
     # -- updates ----------------------------------------------------------------------------------
     def _on_state(self, state: str) -> None:
-        self.setProperty("state", state)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        failed = state == states.FAILED
+        if self.property("failed") != failed:  # re-polish (costly with a style sheet) only on a change
+            self.setProperty("failed", failed)
+            self.style().unpolish(self)
+            self.style().polish(self)
         busy = state in (states.LOADING, states.RUNNING)
         self.progress.setVisible(busy)
         if busy:
@@ -141,8 +144,6 @@ class ColumnWidget(QFrame):
 
     def _on_run(self, run: ScoreRun) -> None:
         self.model.set_run(run, self.controller.documents)
-        self.view.sortByColumn(self.proxy.sortColumn() if self.proxy.sortColumn() >= 0 else COL_RANK,
-                               self.proxy.sortOrder())
         t = run.timings
         self.footer.setText(f"{t.total_ms:.0f} ms · {run.pairs_per_second():.0f} pairs/s · "
                             f"load {t.load_ms:.0f} ms")
@@ -183,4 +184,4 @@ class ColumnWidget(QFrame):
 
     def document_order(self) -> list[int]:
         """Document indices as the view shows them (top row first)."""
-        return [self.proxy.index(r, 0).data(DocIndexRole) for r in range(self.proxy.rowCount())]
+        return [self.model.index(r, 0).data(DocIndexRole) for r in range(self.model.rowCount())]

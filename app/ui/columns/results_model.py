@@ -1,6 +1,6 @@
 """Ranked results of one column as a QAbstractTableModel (testable without a window).
 
-Rows are documents, best first. COL_SCORE carries ``BarRole`` (0..1) for the score-bar delegate; COL_MOVE
+Rows are documents, best first (``sort`` reorders them by any column's ``SortRole`` key). COL_SCORE carries ``BarRole`` (0..1) for the score-bar delegate; COL_MOVE
 shows the rank change against the reference column (``set_reference_ranks``); ``SortRole`` gives numeric
 keys so a QSortFilterProxyModel sorts numbers as numbers.
 """
@@ -37,6 +37,7 @@ class ResultsTableModel(QAbstractTableModel):
         self._ref_ranks: list[int] | None = None
         self._normalized = True
         self._lo, self._hi = 0.0, 1.0
+        self._sort = (COL_RANK, Qt.SortOrder.AscendingOrder)
 
     # -- inputs -----------------------------------------------------------------------------------
     def set_run(self, run: ScoreRun | None, documents: Sequence[Document] = ()) -> None:
@@ -46,6 +47,9 @@ class ResultsTableModel(QAbstractTableModel):
         self._rows = run.ranked() if run is not None else []
         self._ranks = ranks(run.scores) if run is not None else []
         self._update_range()
+        if self._sort[0] != COL_RANK or self._sort[1] != Qt.SortOrder.AscendingOrder:
+            self._rows.sort(key=lambda r: self._sort_key(r, self._sort[0]),
+                            reverse=self._sort[1] == Qt.SortOrder.DescendingOrder)
         self.endResetModel()
 
     def set_normalized(self, normalized: bool) -> None:
@@ -83,6 +87,14 @@ class ResultsTableModel(QAbstractTableModel):
         return self._ref_ranks[doc_index] - self._ranks[doc_index]
 
     # -- Qt model ---------------------------------------------------------------------------------
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Sort rows by the column's ``SortRole`` key in Python (a proxy would call data() per comparison)."""
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        self._rows.sort(key=lambda r: self._sort_key(r, column),
+                        reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
