@@ -34,7 +34,8 @@ def test_two_columns_rank_like_the_reference(qtbot, window, fixtures_dir, refere
     assert "CPUExecutionProvider" in a.detail.text() and "cpu" in b.detail.text()
     # b is compared with the reference column a: every arrow says "="
     assert [b.model.index(r, 1).data() for r in range(3)] == ["="] * 3
-    assert window.drift_panel.current is not None and window.drift_panel.current.tau == pytest.approx(1.0)
+    qtbot.waitUntil(lambda: window.drift_panel.current is not None, timeout=10_000)
+    assert window.drift_panel.current.tau == pytest.approx(1.0)
 
 
 def test_three_columns_three_runtimes_and_raw_toggle(qtbot, window, fixtures_dir, references):
