@@ -56,6 +56,10 @@ def launch(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Rerank Playground")
     app.setOrganizationName("rerank-playground")
+    from app.ui.settings_bridge import apply_to_app, restore_geometry
+
+    apply_to_app(app)
     window = build_window()
+    restore_geometry(window)
     window.show()
     return app.exec()

@@ -19,7 +19,7 @@ from app.ui.columns.spec import ColumnSpec, new_spec
 from app.ui.documents_panel import DocumentsPanel
 from app.ui.drift_panel import DriftPanel
 from app.ui.jobs import JobRunner
-from app.ui.message_bar import MessageBar
+from app.ui.banner import Banner
 from app.ui.query_panel import QueryPanel
 from app.ui.window_actions import WindowActions
 
@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self.documents_panel = DocumentsPanel(self)
         self.columns = ColumnsArea(self)
         self.drift_panel = DriftPanel(self)
-        self.message_bar = MessageBar(self)
+        self.message_bar = Banner(self)
         self._build_layout()
         self.actions_ = WindowActions(self)
         self.resize(1400, 860)
@@ -214,7 +214,10 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        from app.ui.settings_bridge import save_geometry
+
         self.actions_.save_last_session()
+        save_geometry(self)
         self.shutdown()
         super().closeEvent(event)
 

@@ -108,7 +108,7 @@ class ColumnWidget(QFrame):
         header.resizeSection(COL_RANK, 44)
         header.resizeSection(COL_MOVE, 40)
         header.setSectionResizeMode(COL_SCORE, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(COL_SCORE, 150)
+        header.resizeSection(COL_SCORE, 128)
         header.setSectionResizeMode(COL_DOC, QHeaderView.ResizeMode.Stretch)
         self.view = view
         return view

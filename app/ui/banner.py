@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 COLORS = {"error": ("#ffebe9", "#cf222e"), "warning": ("#fff8c5", "#9a6700"), "info": ("#ddf4ff", "#0969da")}
 
 
-class MessageBar(QFrame):
+class Banner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         row = QHBoxLayout(self)
@@ -27,7 +27,7 @@ class MessageBar(QFrame):
 
     def show_message(self, text: str, level: str = "info") -> None:
         bg, fg = COLORS.get(level, COLORS["info"])
-        self.setStyleSheet(f"MessageBar {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
+        self.setStyleSheet(f"Banner {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
                            f"QLabel {{ color: {fg}; background: transparent; border: none; }}")
         self.level = level
         self.label.setText(text)
