@@ -12,8 +12,8 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
-from typing import Callable, Sequence
 
 from app.core import errors
 from app.core.errors import PlaygroundError
@@ -195,7 +195,7 @@ def _lower_priority(pid: int) -> None:
             import psutil
 
             psutil.Process(pid).nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -
         log.debug("could not lower the priority of worker %s: %s", pid, exc)
 
 

@@ -48,7 +48,7 @@ def serve(conn: Connection, cancel_event, plugins: tuple[str, ...] = ()) -> None
     for spec in plugins:
         try:
             import_plugin(spec)
-        except Exception as exc:  # a broken plugin must not take the worker down silently
+        except Exception as exc:  # noqa: BLE001 -  # a broken plugin must not take the worker down silently
             log.warning("plugin %s failed to import: %s", spec, exc)
     backend = None
     try:
@@ -112,4 +112,3 @@ def _close(backend) -> None:
             backend.close()
         except Exception:  # releasing a native handle must not stop the worker
             log.exception("closing the backend failed")
-    return None

@@ -7,7 +7,8 @@ The pool keeps a reference to each job's signals until ``finished`` so nothing i
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.core.families import detect_from_config, read_config
 from app.core.types import BackendConfig, Document
+from app.ui.banner import Banner
 from app.ui.columns import controller as states
 from app.ui.columns.area import ColumnsArea
 from app.ui.columns.column_widget import ColumnWidget
@@ -19,7 +20,6 @@ from app.ui.columns.spec import ColumnSpec, new_spec
 from app.ui.documents_panel import DocumentsPanel
 from app.ui.drift_panel import DriftPanel
 from app.ui.jobs import JobRunner
-from app.ui.banner import Banner
 from app.ui.query_panel import QueryPanel
 from app.ui.window_actions import WindowActions
 

@@ -42,5 +42,5 @@ def save_geometry(window) -> None:
 
     try:
         update_settings(window_geometry=bytes(window.saveGeometry()))
-    except Exception as exc:  # never block closing the window over a settings write
+    except Exception as exc:  # noqa: BLE001 -  # never block closing the window over a settings write
         log.warning("could not save the window geometry: %s", exc)

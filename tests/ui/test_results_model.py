@@ -9,8 +9,16 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 
 from app.core.scores import sigmoid
 from app.core.types import DocResult, Document, ScoreRun, Timings
-from app.ui.columns.results_model import (COL_DOC, COL_MOVE, COL_RANK, COL_SCORE, BarRole, DocIndexRole,
-                                          ResultsTableModel, SortRole)
+from app.ui.columns.results_model import (
+    COL_DOC,
+    COL_MOVE,
+    COL_RANK,
+    COL_SCORE,
+    BarRole,
+    DocIndexRole,
+    ResultsTableModel,
+    SortRole,
+)
 
 
 def make_run(raw: list[float]) -> ScoreRun:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from uihelpers import group, run_and_wait, set_input, view_rows
+
 from app.core.types import BackendConfig, Document
 from app.ui.columns import controller as states
-
-from uihelpers import group, run_and_wait, set_input, view_rows
 
 
 def test_native_abort_fails_only_its_column(qtbot, window, fixtures_dir, references):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import time
+from itertools import pairwise
 
 from PySide6.QtCore import QTimer
+from uihelpers import RUN_TIMEOUT_MS, set_input, view_rows
 
 from app.core.types import BackendConfig, Document
 from app.ui.columns import controller as states
-
-from uihelpers import RUN_TIMEOUT_MS, set_input, view_rows
 
 TICK_MS = 5
 MAX_GAP_MS = 50
@@ -42,8 +42,8 @@ def test_event_loop_never_blocks_over_50ms(qtbot, window, fixtures_dir):
     for widget in columns:
         assert widget.controller.state == states.DONE, widget.controller.message
         assert len(view_rows(widget)) == 1000
-    wall = [(b[0] - a[0]) * 1000 for a, b in zip(ticks, ticks[1:])]
-    busy = [(b[1] - a[1]) * 1000 for a, b in zip(ticks, ticks[1:])]
+    wall = [(b[0] - a[0]) * 1000 for a, b in pairwise(ticks)]
+    busy = [(b[1] - a[1]) * 1000 for a, b in pairwise(ticks)]
     assert len(wall) > 20
     assert max(busy) < MAX_GAP_MS, f"the GUI thread worked {max(busy):.1f} ms without returning to the loop"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from uihelpers import group, run_and_wait, set_input, view_rows
 
 from app.core.types import BackendConfig
 from app.ui.columns import controller as states
-
-from uihelpers import group, run_and_wait, set_input, view_rows
 
 
 def _order(values):
@@ -42,7 +41,7 @@ def test_three_columns_three_runtimes_and_raw_toggle(qtbot, window, fixtures_dir
     model = fixtures_dir / "tiny-xlmr"
     widgets = [window.add_column(BackendConfig(str(model), backend, file=file))
                for backend, file in (("onnx", "onnx/model.onnx"), ("gguf", "gguf/model-f16.gguf"), ("ct2", "ct2"))]
-    query, docs, relevant = group(references, 2)
+    query, docs, _relevant = group(references, 2)
     set_input(window, query, docs)
     run_and_wait(qtbot, window)
     expected = references["models"]["tiny-xlmr"]["group_raw"][2]

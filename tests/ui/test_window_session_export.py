@@ -6,15 +6,15 @@ import csv
 import io
 import json
 import shlex
+from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
+from uihelpers import group, run_and_wait, set_input, view_rows
 
 from app.core.session import Session, last_session_path
 from app.core.types import BackendConfig
 from app.ui.columns import controller as states
 from app.ui.main_window import MainWindow
-
-from uihelpers import group, run_and_wait, set_input, view_rows
 
 
 def _two_column_run(qtbot, window, fixtures_dir, references):
@@ -47,7 +47,7 @@ def test_session_round_trip(qtbot, window, fixtures_dir, references, tmp_path):
 
 
 def test_bad_session_file_keeps_the_workspace(qtbot, window, fixtures_dir, references, tmp_path):
-    query, docs = _two_column_run(qtbot, window, fixtures_dir, references)
+    query, _docs = _two_column_run(qtbot, window, fixtures_dir, references)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     assert not window.actions_.open_session_file(bad)
@@ -60,7 +60,7 @@ def test_closing_saves_the_last_session(qtbot, fixtures_dir, references):
 
     first = build_window(restore=False)
     qtbot.addWidget(first)
-    query, docs = _two_column_run(qtbot, first, fixtures_dir, references)
+    query, _docs = _two_column_run(qtbot, first, fixtures_dir, references)
     first.close()
     assert last_session_path().is_file()
     again = build_window()
@@ -102,5 +102,5 @@ def test_copy_request_json_and_command(qtbot, window, fixtures_dir, references):
     assert args[args.index("--backend") + 1] == "onnx"
     assert args[args.index("--file") + 1] == "onnx/model_quantized.onnx"
     docs_file = args[args.index("--docs") + 1]
-    lines = open(docs_file, encoding="utf-8").read().splitlines()
+    lines = Path(docs_file).read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["text"] for line in lines] == [d.text for d in docs]

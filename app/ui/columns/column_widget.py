@@ -5,14 +5,30 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QHeaderView, QLabel, QMenu, QProgressBar, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.types import ScoreRun
 from app.ui.columns import controller as states
 from app.ui.columns.controller import ColumnController
-from app.ui.columns.results_model import (COL_DOC, COL_MOVE, COL_RANK, COL_SCORE, DocIndexRole,
-                                          ResultsTableModel)
+from app.ui.columns.results_model import (
+    COL_DOC,
+    COL_MOVE,
+    COL_RANK,
+    COL_SCORE,
+    DocIndexRole,
+    ResultsTableModel,
+)
 from app.ui.columns.score_delegate import ScoreBarDelegate
 
 STYLE = """
@@ -137,7 +153,7 @@ class ColumnWidget(QFrame):
         self.settings_button.setEnabled(not busy)
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total if total > 0 else 0)
+        self.progress.setRange(0, max(0, total))
         self.progress.setValue(done)
         if total > 0:
             self.footer.setText(f"Scoring… {done}/{total} pairs")

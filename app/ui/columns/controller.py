@@ -7,7 +7,7 @@ column, so the model in its worker is never used by two threads at once.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
