@@ -2,7 +2,7 @@
 
 Under a virtual X server (Debian: ``apt-get install xvfb libxcb-cursor0``)::
 
-    xvfb-run -s "-screen 0 1480x920x24" python tools/screenshot.py --out docs/screenshot.png
+    xvfb-run -s "-screen 0 1800x1000x24" python tools/screenshot.py --out docs/screenshot.png
 
 Uses the bundled starter model when it exists, else the tiny test models (tests/fixtures/models/tiny-xlmr).
 Settings and sessions go to a temporary folder, never to your own.
@@ -23,7 +23,7 @@ TINY = ROOT / "tests" / "fixtures" / "models" / "tiny-xlmr"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.png"))
-    parser.add_argument("--size", default="1460x900")
+    parser.add_argument("--size", default="1780x960")
     args = parser.parse_args()
     os.environ.setdefault("RERANK_PLAYGROUND_HOME", tempfile.mkdtemp(prefix="rp-shot-"))
     sys.path.insert(0, str(ROOT))

@@ -223,6 +223,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self, timeout: float = 3.0) -> None:
         """Cancel every run and stop every worker process (in parallel), then wait for the job threads."""
+        if hasattr(self.documents_panel, "shutdown"):  # stops a running file import
+            self.documents_panel.shutdown()
         controllers = self.column_controllers() + self._retired
         threads = [threading.Thread(target=c.shutdown, args=(timeout,), daemon=True) for c in controllers]
         for t in threads:

@@ -169,9 +169,11 @@ class WindowActions:
         w.query_panel.set_query(session.query)
         w.query_panel.set_instruction(session.instruction)
         docs = session.document_list()
-        w.documents_panel.set_documents(docs)
-        if hasattr(w.documents_panel, "set_grades"):
-            w.documents_panel.set_grades(session.grades())
+        grades = session.grades()
+        if any(g is not None for g in grades):
+            w.documents_panel.set_documents(docs, grades)
+        else:
+            w.documents_panel.set_documents(docs)
         widgets = [w.add_column(spec) for spec in session.columns]
         w.set_reference_index(session.reference)
         for widget, run in zip(widgets, session.results):

@@ -55,7 +55,7 @@ class ColumnWidget(QFrame):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(self._build_header())
         self.detail = QLabel(self)
-        self.detail.setWordWrap(True)
+        self.detail.setMinimumWidth(40)  # clipped rather than wrapped: the tables of all columns stay aligned
         self.detail.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(self.detail)
         self.progress = QProgressBar(self)
@@ -80,6 +80,7 @@ class ColumnWidget(QFrame):
         row = QHBoxLayout()
         self.title = QLabel(self)
         self.title.setStyleSheet("font-weight: bold;")
+        self.title.setMinimumWidth(40)  # long names are clipped; the tooltip has the full path
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badge = QLabel(self)
         self.badge.setObjectName("badge")
@@ -181,6 +182,7 @@ class ColumnWidget(QFrame):
         if info is not None:
             device = run.device if run is not None else info.device
             self.detail.setText(f"{info.family} · {info.precision} · {device}")
+            self.detail.setToolTip(f"family {info.family}, precision {info.precision}, device used: {device}")
         else:
             self.detail.setText("Not loaded yet: Run loads the model.")
         warnings = {w.code: w for w in (info.warnings if info else ())}
