@@ -16,7 +16,8 @@ o = S()
 o.s.connect(lambda v: None)
 for i in range(20000):
     o.s.emit(i)
-index = QStringListModel(["a"]).index(0, 0)
+model = QStringListModel(["a"])  # keep the model alive: an index does not own it
+index = model.index(0, 0)
 for _ in range(20000):
     index.data(Qt.DecorationRole)
 print("ok")
