@@ -25,10 +25,11 @@ def send_drop(widget, mime: QMimeData, pos: QPoint | None = None) -> QDropEvent:
     """Drag enter, move and drop ``mime`` on ``widget`` the way Qt delivers a desktop drop."""
     pos = pos or widget.rect().center()
     actions = Qt.CopyAction | Qt.MoveAction
-    enter = QDragEnterEvent(QPointF(pos), actions, mime, Qt.LeftButton, Qt.NoModifier)
+    # QDragEnterEvent/QDragMoveEvent take a QPoint (PySide6 < 6.12) or also a QPointF (6.12); QDropEvent a QPointF
+    enter = QDragEnterEvent(pos, actions, mime, Qt.LeftButton, Qt.NoModifier)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted(), "the widget refused the drag"
-    move = QDragMoveEvent(QPointF(pos), actions, mime, Qt.LeftButton, Qt.NoModifier)
+    move = QDragMoveEvent(pos, actions, mime, Qt.LeftButton, Qt.NoModifier)
     QApplication.sendEvent(widget, move)
     drop = QDropEvent(QPointF(pos), actions, mime, Qt.LeftButton, Qt.NoModifier)
     QApplication.sendEvent(widget, drop)
