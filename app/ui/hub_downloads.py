@@ -15,6 +15,7 @@ from app.ui.jobs import Job, JobRunner
 
 log = logging.getLogger(__name__)
 
+TITLE_WIDTH = 420
 QUEUED, RUNNING, DONE, CANCELLED, FAILED = "queued", "running", "done", "cancelled", "failed"
 
 
@@ -120,9 +121,13 @@ class DownloadRow(QWidget):
         super().__init__(parent)
         self.task = task
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 2, 0 , 2)
+        layout.setContentsMargins(0, 2, 0, 2)
         top = QHBoxLayout()
-        self.title = QLabel(f"<b>{task.listing.repo_id}</b> · {task.artifact.label}")
+        self.title = QLabel()
+        self.title.setFixedWidth(TITLE_WIDTH)
+        self.title.setText(self.title.fontMetrics().elidedText(f"{task.listing.repo_id} · {task.artifact.label}",
+                                                               Qt.TextElideMode.ElideMiddle, TITLE_WIDTH))
+        self.title.setToolTip(f"{task.listing.repo_id} @ {task.listing.commit[:8]}: {', '.join(task.artifact.files)}")
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(True)

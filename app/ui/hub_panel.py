@@ -80,7 +80,8 @@ class HubPanel(QWidget):
         layout.addLayout(row)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         self.repos = table_view(self.search_model, split)
-        self.repos.setColumnWidth(0, 260)
+        for col, width in ((0, 215), (1, 75), (2, 45)):
+            self.repos.setColumnWidth(col, width)
         self.repos.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.open_repo(cur.row()))
         right = QWidget(split)
         rlay = QVBoxLayout(right)
@@ -88,7 +89,7 @@ class HubPanel(QWidget):
         self.repo_label = QLabel("Pick a repository to see its artifacts.")
         self.repo_label.setWordWrap(True)
         self.artifacts = table_view(self.artifact_model, right)
-        for col, width in ((0, 60), (1, 120), (2, 250), (3, 80), (4, 110)):
+        for col, width in ((0, 90), (1, 120), (2, 220), (3, 70), (4, 95)):
             self.artifacts.setColumnWidth(col, width)
         self.artifacts.doubleClicked.connect(lambda idx: self.download(idx.row()))
         self.download_btn = QPushButton("Download")
@@ -98,7 +99,8 @@ class HubPanel(QWidget):
         rlay.addWidget(self.repo_label)
         rlay.addWidget(self.artifacts, 1)
         rlay.addWidget(self.download_btn, 0, Qt.AlignmentFlag.AlignRight)
-        split.setSizes([430, 620])
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
         layout.addWidget(split, 3)
         layout.addWidget(QLabel("<b>Downloads</b>"))
         self.downloads = QWidget()
@@ -169,6 +171,7 @@ class HubPanel(QWidget):
         self._listing_serial += 1
         serial = self._listing_serial
         self.repo_label.setText(f"Listing the files of {repo_id}…")
+        self.listing = None  # until the new listing arrives, nothing refers to the previous repo
         self.artifact_model.set_artifacts(())
         self.download_btn.setEnabled(False)
         self._submit(lambda: hub.remote_listing(repo_id), lambda lst: self._on_listing(serial, lst),
@@ -184,7 +187,7 @@ class HubPanel(QWidget):
                 f"{runnable} runnable here.")
         if listing.gated:
             text += " Gated: needs accepted terms and a token (HF_TOKEN or hf auth login)."
-        notes = [n for n in listing.notes if not n.endswith(": pickle")][:3]
+        notes = listing.notes[:3]
         self.repo_label.setText(text + "".join(f"<br><small>{n}</small>" for n in notes))
         self.repo_label.setToolTip("\n".join(listing.notes))
         self.listingDone.emit(listing)

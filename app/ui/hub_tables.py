@@ -21,10 +21,10 @@ def human_bytes(n: int | float) -> str:
     """1234567 -> '1.2 MB' (decimal units, like the Hub's own pages)."""
     value = float(n)
     for unit in ("B", "kB", "MB", "GB"):
-        if abs(value) < 1000 or unit == "GB":
+        if abs(value) < 1000:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
-    return f"{value:.1f} TB"  # pragma: no cover - the loop returns at GB
+    return f"{value:.1f} TB"
 
 
 def human_age(when: float | None, now: float | None = None) -> str:
@@ -89,21 +89,20 @@ class _Table(QAbstractTableModel):
 
 
 class SearchTable(_Table):
-    HEADERS = ("Repository", "Downloads", "Likes", "Task", "Formats")
+    HEADERS = ("Repository", "Downloads", "Likes", "Formats")
     NUMERIC = (1, 2)
 
     def cell(self, hit: SearchHit, column: int) -> str:
         name = hit.repo_id + (" 🔒" if hit.gated else "")
-        return (name, f"{hit.downloads:,}", f"{hit.likes:,}", hit.pipeline_tag or "",
-                ", ".join(hit.formats))[column]
+        return (name, f"{hit.downloads:,}", f"{hit.likes:,}", ", ".join(hit.formats))[column]
 
     def tooltip(self, hit: SearchHit) -> str | None:
-        notes = []
+        notes = [f"{hit.repo_id} · task: {hit.pipeline_tag or 'none'}"]
         if hit.gated:
             notes.append("Gated: accept the terms on the repo's page and set HF_TOKEN (or hf auth login).")
         if hit.custom_code:
             notes.append("Custom code: listed only; this app never runs a repo's code.")
-        return "\n".join(notes) or None
+        return "\n".join(notes)
 
 
 class ArtifactTable(_Table):

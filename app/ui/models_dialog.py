@@ -73,6 +73,7 @@ def _pick_import(parent: QWidget) -> str | None:
 
 class ModelsDialog(QDialog):
     catalogueRefreshed = Signal(object)  # hub.Catalogue
+    columnRequested = Signal(object)  # ModelChoice: "Add as column" (when not in pick mode)
 
     def __init__(self, parent: QWidget | None = None, *, pick: bool = False, tab: int = HUB_TAB,
                  confirm: Callable[[QWidget, str], bool] = _ask,
@@ -90,13 +91,17 @@ class ModelsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.use_btn = buttons.addButton("Use in column", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.use_btn.setVisible(pick)
+        if pick:
+            self.use_btn = buttons.addButton("Use in column", QDialogButtonBox.ButtonRole.AcceptRole)
+            buttons.accepted.connect(self.accept)
+        else:
+            self.use_btn = buttons.addButton("Add as column", QDialogButtonBox.ButtonRole.ActionRole)
+            self.use_btn.clicked.connect(self.add_as_column)
+        self.use_btn.setToolTip("Score with the selected downloaded artifact (Downloaded tab)")
         self.use_btn.setEnabled(False)
-        buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(1120, 680)
+        self.resize(1240, 700)
         self._choice: ModelChoice | None = None
         self.refresh_catalogue(wait=True)
         self.tabs.setCurrentIndex(tab)
@@ -114,7 +119,7 @@ class ModelsDialog(QDialog):
         for col, width in ((0, 230), (1, 260), (2, 60), (3, 110), (4, 80), (5, 100)):
             self.local_view.setColumnWidth(col, width)
         self.local_view.selectionModel().currentRowChanged.connect(lambda cur, _p: self._local_selected(cur.row()))
-        self.local_view.doubleClicked.connect(lambda _i: self.pick and self.use_btn.isEnabled() and self.accept())
+        self.local_view.doubleClicked.connect(lambda _i: self.use_btn.isEnabled() and self.use_btn.click())
         layout.addWidget(self.local_view, 1)
         row = QHBoxLayout()
         self.refresh_btn = QPushButton("Refresh")
@@ -148,7 +153,8 @@ class ModelsDialog(QDialog):
         selected = self.selected_model()
         self.catalogue = cat
         self.local_model.set_rows(cat.models)
-        text = (f"<b>{len(cat.models)} artifacts</b> · Hub cache {human_bytes(cat.cache_bytes)} in "
+        count = len(cat.models)
+        text = (f"<b>{count} artifact{'s' if count != 1 else ''}</b> · Hub cache {human_bytes(cat.cache_bytes)} in "
                 f"<code>{cat.cache_dir}</code>")
         if cat.partial_bytes:
             text += f" · {human_bytes(cat.partial_bytes)} in interrupted downloads (Resume them on the Hub tab)"
@@ -243,6 +249,12 @@ class ModelsDialog(QDialog):
         except PlaygroundError as exc:
             self.local_notice.show_message(str(exc), "error")
             return None
+
+    def add_as_column(self) -> None:
+        choice = self.choice()
+        if choice is not None:
+            self.columnRequested.emit(choice)
+            self.local_notice.show_message(f"Added a column for {choice.repo_id} {choice.file or ''}.", "info")
 
     def accept(self) -> None:
         if self.pick:

@@ -262,11 +262,20 @@ class WindowActions:
 
         if self.models_dialog is None:
             self.models_dialog = ModelsDialog(self.w)
+            self.models_dialog.columnRequested.connect(self.add_column_for)
         else:
             self.models_dialog.refresh_catalogue()
         self.models_dialog.show()
         self.models_dialog.raise_()
         return self.models_dialog
+
+    def add_column_for(self, choice):
+        """A column for a downloaded artifact (``ModelChoice`` from the Models dialog), with the default options."""
+        from dataclasses import replace
+
+        cfg = replace(self.default_config(), path=choice.path, file=choice.file, backend=choice.backend)
+        options = ScoreOptions(batch_size=int(self.w.defaults.get("batch_size", 32)))
+        return self.w.add_column(new_spec(cfg, options))
 
     def close_models(self) -> None:
         if self.models_dialog is not None:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hub.conftest import REPO, fake_hub, hub_env, repo, synthetic_files  # noqa: F401 - shared fixtures
+from tests.hub.conftest import (
+    REPO,  # the fixtures fake_hub, hub_env and repo come via tests/window/conftest.py
+)
 
 ONNX = "onnx/model.onnx"
 DOCS = ["a cat is an animal", "stocks fell sharply today", "cats purr"]
@@ -127,7 +129,7 @@ def test_offline_shows_notice_catalogue_works_and_delete(qtbot, repo, hub_env, m
 
     assert [m.artifact.name for m in dlg.catalogue.models] == ["gguf/tiny-reranker-Q4_K_M.gguf"]
     assert dlg.local_model.data(dlg.local_model.index(0, 4)) == "60.0 kB"
-    assert "artifacts" in dlg.usage.text() and "Hub cache" in dlg.usage.text()
+    assert dlg.usage.text().startswith("<b>1 artifact</b> · Hub cache 60.0 kB in")
     dlg.local_view.selectRow(0)
     assert dlg.choice().backend == "gguf"  # resolved from the cache, offline
     before = dlg.catalogue.cache_bytes
@@ -185,12 +187,24 @@ def test_chosen_download_fills_a_column_that_loads_and_scores(qtbot, hub_env, fi
     assert [r.score for r in pulled.results] == pytest.approx([r.score for r in local.results], abs=1e-6)
 
 
-def test_models_action_opens_the_dialog(window, qtbot):
+def test_models_action_opens_the_dialog_and_adds_a_column(window, qtbot, fixtures_dir, monkeypatch, tmp_path):
+    gguf = fixtures_dir / "tiny-bert" / "gguf" / "model-q8_0.gguf"
+    if not gguf.is_file():
+        pytest.skip("tiny test models not generated (tests/fixtures/models)")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    from app import hub
+
+    hub.import_path(gguf)
     action = window.actions_.models
     assert action in window.menuBar().actions()[0].menu().actions()
     action.trigger()
     dlg = window.actions_.models_dialog
     assert dlg is not None and dlg.isVisible() and not dlg.pick
     qtbot.waitUntil(lambda: dlg.hub_panel.offline, timeout=10_000)  # HF_ENDPOINT is a closed port in tests
+    assert "Offline" in dlg.hub_panel.notice.text()
+    dlg.local_view.selectRow(0)
+    dlg.use_btn.click()
+    cfg = window.column_specs()[-1].config
+    assert (cfg.path, cfg.file, cfg.backend) == (str(gguf.parent), "model-q8_0.gguf", "gguf")
     action.trigger()
     assert window.actions_.models_dialog is dlg
