@@ -44,6 +44,7 @@ def table_view(model, parent: QWidget) -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
     header.setDefaultSectionSize(110)
+    header.setMinimumSectionSize(40)
     return view
 
 
@@ -89,7 +90,7 @@ class HubPanel(QWidget):
         self.repo_label = QLabel("Pick a repository to see its artifacts.")
         self.repo_label.setWordWrap(True)
         self.artifacts = table_view(self.artifact_model, right)
-        for col, width in ((0, 90), (1, 120), (2, 220), (3, 70), (4, 95)):
+        for col, width in ((0, 95), (1, 115), (2, 225), (3, 70), (4, 95)):
             self.artifacts.setColumnWidth(col, width)
         self.artifacts.doubleClicked.connect(lambda idx: self.download(idx.row()))
         self.download_btn = QPushButton("Download")
