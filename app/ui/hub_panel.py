@@ -28,7 +28,8 @@ from app.ui.hub_tables import ArtifactTable, SearchTable
 from app.ui.jobs import Job, JobRunner
 
 log = logging.getLogger(__name__)
-HUB_THREADS = 4  # a search, a listing and a couple of downloads at once
+LOOKUP_THREADS = 2  # searches, listings, catalogue scans: never queued behind downloads
+DOWNLOAD_THREADS = 3  # more downloads wait for a free thread (their rows say "Starting…")
 
 
 def table_view(model, parent: QWidget) -> QTableView:
@@ -58,7 +59,8 @@ class HubPanel(QWidget):
     def __init__(self, local_names: Callable[[str], set[str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.local_names = local_names  # repo id -> names of its artifacts already on disk
-        self.runner = JobRunner("hub-jobs", HUB_THREADS, self)
+        self.runner = JobRunner("hub-lookups", LOOKUP_THREADS, self)
+        self.download_runner = JobRunner("hub-downloads", DOWNLOAD_THREADS, self)
         self.tasks: dict[tuple[str, str], DownloadTask] = {}
         self.listing: hub.RepoListing | None = None
         self.offline = False
@@ -218,7 +220,7 @@ class HubPanel(QWidget):
         key = (self.listing.repo_id, artifact.name)
         task = self.tasks.get(key)
         if task is None:
-            task = DownloadTask(self.listing, artifact, self.runner, self)
+            task = DownloadTask(self.listing, artifact, self.download_runner, self)
             task.finished.connect(lambda result: result is not None and self.pulled.emit(result))
             self.tasks[key] = task
             self.downloads_layout.insertWidget(self.downloads_layout.count() - 1, DownloadRow(task))
@@ -233,6 +235,7 @@ class HubPanel(QWidget):
         """Cancel every download (partial files are kept) and wait for the pool threads."""
         for task in self.tasks.values():
             task.cancel()
+        self.download_runner.wait(wait_ms)
         self.runner.wait(wait_ms)
 
     def _submit(self, fn, on_result, on_error: Callable[[str], None] | None = None) -> Job:
