@@ -58,8 +58,12 @@ def _partials(home: Path) -> list[Path]:
 def test_search_shows_repos_and_grouped_artifacts(qtbot, repo, hub_env, dialog_factory):
     hub_env.add_repo("acme/not-a-model-for-ranking", {"config.json": b"{}"}, pipeline_tag="text-generation")
     dlg = dialog_factory()
-    result = _search(qtbot, dlg, "tiny")
-    assert [h.repo_id for h in result.hits] == [REPO]
+    with qtbot.waitSignal(dlg.hub_panel.searchDone, timeout=15_000) as sig:
+        dlg.hub_panel.search("tiny")
+        assert not dlg.hub_panel.search_btn.isEnabled()  # the search runs in a pool thread, not in this call
+        assert dlg.hub_panel.search_model.rowCount() == 0
+    result = sig.args[0]
+    assert [h.repo_id for h in result.hits] == [REPO] and dlg.hub_panel.search_btn.isEnabled()
     assert dlg.hub_panel.search_model.data(dlg.hub_panel.search_model.index(0, 1)) == "1,234"
     _open_repo(qtbot, dlg, REPO)
     table = dlg.hub_panel.artifact_model
@@ -73,6 +77,18 @@ def test_search_shows_repos_and_grouped_artifacts(qtbot, repo, hub_env, dialog_f
     assert by_name["model.safetensors"][4] == "convert first"
     assert "pytorch_model.bin" not in by_name  # pickle: never offered
     assert not dlg.hub_panel.notice.isVisible()
+
+
+def test_gated_repo_says_what_to_do(qtbot, hub_env, dialog_factory):
+    hub_env.add_repo("org/gated-reranker", {"config.json": b"{}", "m-Q8_0.gguf": b"GGUF" + b"0" * 100}, gated=True)
+    dlg = dialog_factory()
+    result = _search(qtbot, dlg, "gated")
+    assert dlg.hub_panel.search_model.data(dlg.hub_panel.search_model.index(0, 0)) == "org/gated-reranker 🔒"
+    panel = dlg.hub_panel
+    with qtbot.waitSignal(panel.listingDone, timeout=15_000) as sig:
+        panel.repos.selectRow(0)
+    assert sig.args[0] is None and result.hits[0].gated
+    assert "token" in panel.repo_label.text().lower() and not panel.download_btn.isEnabled()
 
 
 def test_download_progress_cancel_and_resume(qtbot, repo, hub_env, dialog_factory, tmp_path):
