@@ -75,6 +75,8 @@ def start_workers(setup: BenchSetup, notes: list[str]) -> list[Worker]:
             workers.append(Worker("embed-list", "llama-embed-list", {**common, "n_ctx": 512}).start())
         if cfg.backend == "onnx" and artifact.endswith(".fused"):
             workers.append(Worker("ours-unfused", "ours", asdict(replace(cfg, optimize=False))).start())
+    if cfg.device == "cuda":  # the GPU's speed-up over the CPU, same inputs, interleaved
+        workers.append(Worker("ours-cpu", "ours", asdict(replace(cfg, device="cpu"))).start())
     if setup.sweep:
         torch_worker = _torch_worker(setup, ours.info, notes)
         if torch_worker is not None:
