@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from pathlib import Path
-from typing import Callable, ClassVar, Sequence
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -20,7 +20,15 @@ from app.core.errors import BadInputError, CancelledError
 from app.core.families import ModelFamily
 from app.core.pairs import EncodedPair, PairTokenizer, clean_text
 from app.core.scores import sigmoid
-from app.core.types import BackendConfig, DocResult, Document, FidelityWarning, ScoreOptions, ScoreRun, Timings
+from app.core.types import (
+    BackendConfig,
+    DocResult,
+    Document,
+    FidelityWarning,
+    ScoreOptions,
+    ScoreRun,
+    Timings,
+)
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
@@ -60,7 +68,7 @@ class Backend(ABC):
     def _run_batch(self, pairs: list[EncodedPair]) -> np.ndarray:
         """Raw score (a logit) per pair, same order as ``pairs``."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most runtimes free memory on garbage collection
         """Release native resources."""
 
     # -- shared pipeline --------------------------------------------------------------------------
@@ -71,7 +79,7 @@ class Backend(ABC):
         max_length = min(options.max_length or self.family.max_length, self.family.max_length)
         t0 = time.perf_counter()
         owners, items, chunk_counts = self._items(texts, options)
-        pairs = self.tokenizer.encode_pairs(query.strip(), items, max_length, options.instruction,
+        pairs = self.tokenizer.encode_pairs(query, items, max_length, options.instruction,
                                             options.use_template)
         t1 = time.perf_counter()
 
@@ -143,19 +151,3 @@ def _dedupe(warnings: list[FidelityWarning]) -> list[FidelityWarning]:
             out.append(w)
     return out
 
-
-def resolve_artifact(config: BackendConfig, suffixes: tuple[str, ...], kind: str) -> Path:
-    """The file or folder to load: ``path`` itself, or ``path / file``, checked to exist."""
-    base = Path(config.path).expanduser()
-    target = base / config.file if config.file else base
-    if not target.exists():
-        what = f"'{config.file}' in {base}" if config.file else str(base)
-        raise_missing(what)
-    return target
-
-
-def raise_missing(what: str) -> None:
-    from app.core.errors import ModelLoadError
-
-    raise ModelLoadError(f"Model not found: {what}. Check the path, or download it with "
-                         "'rerank-playground models pull'.")

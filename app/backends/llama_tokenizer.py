@@ -7,7 +7,7 @@ substitute the query and document and tokenize with special tokens parsed; other
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from app.core.errors import ModelLoadError
 from app.core.families import ModelFamily, PromptTemplate
@@ -24,13 +24,21 @@ def _token(meta: dict[str, str], key: str) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
+def _gguf_template(rerank: str | None, family: ModelFamily) -> PromptTemplate | None:
+    """The GGUF's own rerank template, with its baked-in default instruction made editable."""
+    if not rerank:
+        return family.template
+    default = family.template.default_instruction if family.template else None
+    if default and "{instruction}" not in rerank and default in rerank:
+        rerank = rerank.replace(default, "{instruction}", 1)
+    return PromptTemplate("", rerank, "", default)
+
+
 class LlamaPairTokenizer:
     def __init__(self, llm, family: ModelFamily, meta: dict[str, str]) -> None:
         self.llm = llm
         self.family = family
-        rerank = meta.get("tokenizer.chat_template.rerank")
-        self.template = PromptTemplate("", rerank, "", (family.template.default_instruction
-                                                        if family.template else None)) if rerank else family.template
+        self.template = _gguf_template(meta.get("tokenizer.chat_template.rerank"), family)
         self.bos = _token(meta, "tokenizer.ggml.bos_token_id")
         eos = _token(meta, "tokenizer.ggml.eos_token_id")
         sep = _token(meta, "tokenizer.ggml.seperator_token_id")
@@ -101,4 +109,4 @@ class LlamaPairTokenizer:
 
     def _pair(self, i: int, rendered: str, truncated: bool, full: int, q_cut: bool = False) -> EncodedPair:
         ids = self._tok(rendered, special=True)
-        return EncodedPair(i, ids, None, max(full, len(ids)), truncated, q_cut)
+        return EncodedPair(i, ids, None, max(full, len(ids)) if truncated else len(ids), truncated, q_cut)

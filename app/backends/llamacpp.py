@@ -26,7 +26,6 @@ from app.core.pairs import EncodedPair
 from app.core.scores import logit
 from app.core.types import BackendConfig
 
-
 log = logging.getLogger("llama_cpp.native")
 _log_callback = None
 

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from app.backends.artifacts import config_root, family_for, find_file, model_path, tokenizer_root, wrong_format
+from app.backends.artifacts import (
+    config_root,
+    family_for,
+    find_file,
+    model_path,
+    tokenizer_root,
+    wrong_format,
+)
 from app.backends.base import Backend
 from app.backends.onnx_optimize import choose_graph
 from app.backends.batching import pad_batch

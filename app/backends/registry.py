@@ -27,6 +27,10 @@ BACKENDS: dict[str, BackendInfo] = {
                         "llama-cpp-python>=0.3.17", (".gguf",)),
     "ct2": BackendInfo("ct2", "CTranslate2", "app.backends.ct2", "CT2Backend", "ctranslate2", "ctranslate2",
                        ("model.bin",)),
+    # A rerank server over HTTP (TEI, llama.cpp, vLLM, Infinity, Cohere/Jina, or `serve`); path = its URL.
+    # Build its config with app.backends.remote.remote_config(url, api_style, api_key, model, family).
+    "remote": BackendInfo("remote", "Remote server (HTTP)", "app.backends.remote", "RemoteBackend",
+                          "urllib.request", "(Python standard library)", ()),
 }
 
 _extra: dict[str, type] = {}

@@ -10,10 +10,12 @@ from app.core.errors import BadInputError
 from app.paths import starter_model_dir
 
 
-def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False) -> None:
+def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False,
+                   extra_backends: tuple[str, ...] = ()) -> None:
     p.add_argument("--model", help="model folder or file (default: the bundled starter model)")
-    p.add_argument("--backend", choices=["onnx", "gguf", "ct2"], default=None if backend_required else "onnx",
-                   required=backend_required, help="inference runtime (default: onnx)")
+    p.add_argument("--backend", choices=["onnx", "gguf", "ct2", *extra_backends],
+                   default=None if backend_required else "onnx", required=backend_required,
+                   help="inference runtime (default: onnx)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--file", help="artifact inside the model folder, e.g. onnx/model_qint8_avx512.onnx")
     p.add_argument("--threads", type=int, default=0, help="runtime threads (default: the runtime's choice)")

@@ -14,7 +14,8 @@ from app.core.types import Aggregate, BackendConfig, ChunkOptions, Document, Sco
 
 def add_parser(sub) -> None:
     p = sub.add_parser("score", help="rank documents for a query", description=__doc__)
-    add_model_args(p)
+    add_model_args(p, extra_backends=("remote",))
+    add_remote_args(p)
     p.add_argument("--query", required=True)
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--docs", help=".txt (one document per line) or .jsonl ({\"text\": ...} per line)")
@@ -46,7 +47,26 @@ def options_from(args: argparse.Namespace) -> ScoreOptions:
                         instruction=args.instruction)
 
 
+def add_remote_args(p: argparse.ArgumentParser) -> None:
+    from app.backends.remote_api import STYLES
+
+    g = p.add_argument_group("remote server (--backend remote)")
+    g.add_argument("--url", help="rerank server: base URL or endpoint, e.g. http://127.0.0.1:8080/v1/rerank")
+    g.add_argument("--api", choices=["auto", *STYLES], default="auto", help="API style (default: detect)")
+    g.add_argument("--api-key", default=None, help="Bearer key (default: $RERANK_PLAYGROUND_REMOTE_API_KEY)")
+    g.add_argument("--remote-model", default=None, help="\"model\" field sent to the server")
+
+
 def config_from(args: argparse.Namespace) -> BackendConfig:
+    if args.backend == "remote":
+        import os
+
+        from app.backends.remote import remote_config
+
+        if not args.url:
+            raise BadInputError("--backend remote needs --url (the rerank server's URL).")
+        key = args.api_key or os.environ.get("RERANK_PLAYGROUND_REMOTE_API_KEY")
+        return remote_config(args.url, args.api, key, args.remote_model, args.family)
     path, file = resolve_model(args.model, args.file, args.backend)
     return BackendConfig(path=path, backend=args.backend, device=args.device, file=file, threads=args.threads,
                          compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers, family=args.family)

@@ -7,8 +7,8 @@ tokenizer's post-processor after cutting.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from app.core.errors import ModelLoadError
 from app.core.families import ModelFamily
@@ -107,4 +107,4 @@ class HFPairTokenizer:
         # A merge at the cut point can add a token or two past the limit; decoder limits are soft (RoPE), and
         # the prompt suffix must stay intact, so nothing more is cut here.
         ids = self.tok.encode(rendered, add_special_tokens=False).ids
-        return EncodedPair(i, ids, None, full, truncated, query_cut)
+        return EncodedPair(i, ids, None, full if truncated else len(ids), truncated, query_cut)

@@ -1,0 +1,210 @@
+"""A rerank server over HTTP as a backend: compare a deployed endpoint with local runs of the same model.
+
+``BackendConfig(path=URL, backend="remote", api_style=..., api_key=..., remote_model=..., family=...)``;
+build one with :func:`remote_config`. The server tokenizes, so there is no local tokenizer: ``score()`` is
+overridden whole. What the server does not say is reported as unknown rather than invented:
+
+* ``token_count`` is 0 and ``truncated`` is False for every document (servers do not report either);
+* raw scores are logits: taken as-is from TEI (asked for ``raw_scores``), the logit of the probability that
+  Cohere / Jina / vLLM / Infinity return, and for llama.cpp the logit for BERT / XLM-R models or the logit of
+  the probability for Qwen3 rerankers (pass ``family="qwen3-reranker"``);
+* errors (unreachable, timeout, HTTP status, malformed body) raise :class:`RemoteError` with the server's
+  message, so only this column fails.
+
+Documents go out in batches of ``options.batch_size`` (TEI refuses more than 32 per request by default), which
+also gives progress and cancellation between requests.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from app.backends.base import Backend, CancelFn, ProgressFn, _validate
+from app.backends.remote_api import (
+    STYLES,
+    ApiStyle,
+    RemoteError,
+    detect_from_probes,
+    error_message,
+    parse_scores,
+    request_body,
+    split_url,
+    style_named,
+)
+from app.core.errors import CancelledError
+from app.core.scores import logit, sigmoid
+from app.core.types import (
+    BackendConfig,
+    DocResult,
+    Document,
+    FidelityWarning,
+    ScoreOptions,
+    ScoreRun,
+    Timings,
+)
+
+TIMEOUT_S = 120.0
+PROBE_TIMEOUT_S = 5.0
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+__all__ = ["STYLES", "RemoteBackend", "RemoteError", "remote_config"]
+
+
+def remote_config(url: str, api_style: str | None = None, api_key: str | None = None, model: str | None = None,
+                  family: str | None = None) -> BackendConfig:
+    """The BackendConfig of a remote column. ``api_style`` None or "auto" detects it from the server."""
+    style = None if api_style in (None, "", "auto") else style_named(api_style).name
+    return BackendConfig(path=url, backend="remote", api_style=style, api_key=api_key or None,
+                         remote_model=model or None, family=family)
+
+
+class RemoteBackend(Backend):
+    name = "remote"
+    label = "Remote server (HTTP)"
+    supports_cuda = False
+    default_batch_size = 32
+
+    def __init__(self, config: BackendConfig) -> None:  # no model to load, no local tokenizer
+        self.config = config
+        started = time.perf_counter()
+        self._load(config)
+        self.load_ms = (time.perf_counter() - started) * 1000.0
+        self.static_warnings = []
+
+    def _load(self, config: BackendConfig) -> None:
+        self.base, explicit = split_url(config.path)
+        self.notes: list[FidelityWarning] = []
+        if config.api_style:
+            self.style = style_named(config.api_style)
+        else:
+            self.style = self._detect(explicit)
+        self.endpoint = explicit or self.base.rstrip("/") + self.style.path
+        self.device = self.endpoint
+        self.precision = "remote"
+        self.model_name = config.remote_model or urlsplit(self.endpoint).netloc
+        self.probability = self.style.scale == "probability" or (
+            self.style.scale == "model" and (config.family or "").startswith("qwen3"))
+        if self.style.scale == "model":
+            kind = "a probability (Qwen3 family)" if self.probability else "a logit (BERT / XLM-R family)"
+            self.notes.append(FidelityWarning("remote_score_scale", (
+                f"llama.cpp returns the model's raw output; it is read as {kind}. For a Qwen3 reranker pass "
+                "family qwen3-reranker, otherwise the normalized scores are wrong.")))
+
+    def _detect(self, explicit: str | None) -> ApiStyle:
+        probes = [self._probe(path) for path in ("/info", "/v1/models", "/props")]
+        found = detect_from_probes(explicit or self.base, *probes)
+        if found is None:
+            self.notes.append(FidelityWarning("remote_style_guessed", (
+                "The server's API style could not be detected; the Cohere/Jina shape is assumed. Choose the "
+                "style explicitly if the results look wrong.")))
+            found = "cohere"
+        return STYLES[found]
+
+    def _probe(self, path: str) -> Any:
+        """A GET answer as JSON, or None when the server answered with an error; unreachable raises."""
+        try:
+            return self._request("GET", self.base.rstrip("/") + path, None, PROBE_TIMEOUT_S)
+        except RemoteError as exc:
+            if not exc.reachable:
+                raise
+            return None
+
+    # -- scoring ---------------------------------------------------------------------------------------
+    def score(self, query: str, documents: Sequence[Document | str], options: ScoreOptions | None = None,
+              progress: ProgressFn | None = None, cancelled: CancelFn | None = None) -> ScoreRun:
+        options = options or ScoreOptions()
+        texts = _validate(query, documents)
+        size = max(1, options.batch_size or self.default_batch_size)
+        t0 = time.perf_counter()
+        values: list[float] = []
+        for start in range(0, len(texts), size):
+            if cancelled is not None and cancelled():
+                raise CancelledError()
+            if progress is not None:
+                progress(start, len(texts))
+            batch = texts[start:start + size]
+            payload = self._request("POST", self.endpoint,
+                                    request_body(self.style, self.endpoint, query, batch, self.config.remote_model),
+                                    TIMEOUT_S)
+            try:
+                values += parse_scores(payload, len(batch))
+            except RemoteError as exc:
+                raise RemoteError(f"{self.endpoint} answered in an unexpected shape for the {self.style.name} "
+                                  f"API: {exc}") from exc
+        if progress is not None:
+            progress(len(texts), len(texts))
+        total_ms = (time.perf_counter() - t0) * 1000.0
+        return self._run(texts, values, total_ms, options)
+
+    def _run(self, texts: list[str], values: list[float], total_ms: float, options: ScoreOptions) -> ScoreRun:
+        results = []
+        for i, value in enumerate(values):
+            raw = float(logit(value)) if self.probability else value
+            norm = value if self.probability else float(sigmoid(value))
+            results.append(DocResult(i, raw, norm, 0, False))
+        warnings = list(self.notes)
+        if options.chunk is not None:
+            warnings.append(FidelityWarning("remote_no_chunking", "Long-document mode is not applied to a remote "
+                                            "server: each document is sent whole, and the server truncates it."))
+        if options.instruction:
+            warnings.append(FidelityWarning("remote_no_instruction", "The instruction is not sent: rerank APIs "
+                                            "have no instruction field; the server uses its own default."))
+        empty = [str(i + 1) for i, t in enumerate(texts) if not t.strip()]
+        if empty:
+            warnings.append(FidelityWarning("empty_documents", f"Document(s) {', '.join(empty[:10])} are empty."))
+        rule = "server's probability (raw = its logit)" if self.probability else "server's logit, sigmoid"
+        timings = Timings(0.0, total_ms, total_ms, self.load_ms)
+        return ScoreRun(self.model_name, self.name, self.device, self.config.family or self.style.name, rule,
+                        tuple(results), timings, tuple(warnings))
+
+    def _run_batch(self, pairs):  # pragma: no cover - score() is overridden; nothing is tokenized locally
+        raise NotImplementedError("RemoteBackend scores over HTTP in score()")
+
+    # -- HTTP ------------------------------------------------------------------------------------------
+    def _request(self, method: str, url: str, body: dict | None, timeout: float) -> Any:
+        return http_json(method, url, body, self.config.api_key, timeout)
+
+
+def _opener(url: str) -> urllib.request.OpenerDirector:
+    host = (urlsplit(url).hostname or "").lower()
+    # Loopback never goes through an HTTP proxy from the environment.
+    return urllib.request.build_opener(urllib.request.ProxyHandler({} if host in _LOOPBACK else None))
+
+
+def http_json(method: str, url: str, body: dict | None, api_key: str | None, timeout: float) -> Any:
+    """One JSON request; every failure becomes a RemoteError naming the URL and, if any, the server's message."""
+    data = json.dumps(body).encode("utf-8") if body is not None else None
+    headers = {"Accept": "application/json", "User-Agent": "rerank-playground"}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with _opener(url).open(req, timeout=timeout) as resp:
+            raw = resp.read()
+    except urllib.error.HTTPError as exc:
+        raise RemoteError(f"{url} answered HTTP {exc.code} {exc.reason}: {error_message(exc.read())}") from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            raise RemoteError(f"{url} did not answer within {timeout:g} s.", reachable=False) from exc
+        raise RemoteError(f"Cannot reach {url}: {exc.reason}. Check the URL and that the server is running.",
+                          reachable=False) from exc
+    except TimeoutError as exc:
+        raise RemoteError(f"{url} did not answer within {timeout:g} s.", reachable=False) from exc
+    except (http.client.HTTPException, OSError) as exc:
+        raise RemoteError(f"The connection to {url} failed: {exc or type(exc).__name__}.",
+                          reachable=False) from exc
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        snippet = raw[:200].decode("utf-8", "replace")
+        raise RemoteError(f"{url} answered with something that is not JSON: {snippet!r}") from exc

@@ -1,0 +1,35 @@
+"""Free-space check before a download starts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from app.hub.errors import InsufficientSpaceError
+
+RESERVE = 50 * 1024 * 1024  # leave this much free after the download, so the disk is never filled to the brim
+
+
+def human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def free_space(path: Path) -> int:
+    """Free bytes on the volume holding ``path`` (or its nearest existing parent)."""
+    for candidate in (Path(path), *Path(path).absolute().parents):
+        if candidate.exists():
+            return shutil.disk_usage(candidate).free
+    return shutil.disk_usage(Path.cwd()).free
+
+
+def check_space(needed: int, path: Path, what: str) -> None:
+    available = free_space(path)
+    if needed + RESERVE > available:
+        raise InsufficientSpaceError(
+            f"Not enough disk space for {what}: it needs {human(needed)} (plus {human(RESERVE)} kept free) but "
+            f"{path} has {human(available)} available. Free some space (e.g. 'rerank-playground models rm') or "
+            "point HF_HOME at a larger disk.", needed, available)

@@ -1,0 +1,1 @@
+"""``rerank-playground serve``: one loaded model behind rerank HTTP endpoints (Starlette + uvicorn)."""

@@ -1,0 +1,1 @@
+"""Backend columns: one model artifact + backend + device each, with its ranked results."""

@@ -1,0 +1,205 @@
+"""One backend column: header (title, fidelity badge, settings, menu), progress, ranked results, footer."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.types import ScoreRun
+from app.ui.columns import controller as states
+from app.ui.columns.controller import ColumnController
+from app.ui.columns.results_model import (
+    COL_DOC,
+    COL_MOVE,
+    COL_RANK,
+    COL_SCORE,
+    DocIndexRole,
+    ResultsTableModel,
+)
+from app.ui.columns.score_delegate import ScoreBarDelegate
+
+STYLE = """
+QFrame#column { border: 1px solid palette(mid); border-radius: 4px; }
+QFrame#column[failed="true"] { border: 2px solid #cf222e; }
+QLabel#error { color: #cf222e; }
+QLabel#badge { color: #9a6700; font-weight: bold; }
+"""
+
+
+class ColumnWidget(QFrame):
+    settingsRequested = Signal(object)  # self
+    removeRequested = Signal(object)
+    copyRequested = Signal(object, str)  # self, "json" | "command"
+
+    def __init__(self, controller: ColumnController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("column")
+        self.setStyleSheet(STYLE)
+        self.setMinimumWidth(260)
+        self.model = ResultsTableModel(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(self._build_header())
+        self.detail = QLabel(self)
+        self.detail.setMinimumWidth(40)  # clipped rather than wrapped: the tables of all columns stay aligned
+        self.detail.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(self.detail)
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.error = QLabel(self)
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
+        layout.addWidget(self.error)
+        layout.addWidget(self._build_view(), 1)
+        self.footer = QLabel(self)
+        layout.addWidget(self.footer)
+        self._connect()
+        self._refresh_header()
+
+    # -- construction -----------------------------------------------------------------------------
+    def _build_header(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.title.setMinimumWidth(40)  # long names are clipped; the tooltip has the full path
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.badge = QLabel(self)
+        self.badge.setObjectName("badge")
+        self.badge.hide()
+        self.settings_button = QToolButton(self)
+        self.settings_button.setText("⚙")
+        self.settings_button.setToolTip("Column settings: model artifact, backend, device, options")
+        self.settings_button.clicked.connect(lambda: self.settingsRequested.emit(self))
+        self.menu_button = QToolButton(self)
+        self.menu_button.setText("⋯")
+        self.menu_button.setToolTip("Copy this column's request")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.menu_button)
+        menu.addAction("Copy request as Cohere/Jina JSON", lambda: self.copyRequested.emit(self, "json"))
+        menu.addAction("Copy as rerank-playground command", lambda: self.copyRequested.emit(self, "command"))
+        self.menu_button.setMenu(menu)
+        self.remove_button = QToolButton(self)
+        self.remove_button.setText("✕")
+        self.remove_button.setToolTip("Remove this column (stops its model)")
+        self.remove_button.clicked.connect(lambda: self.removeRequested.emit(self))
+        row.addWidget(self.title, 1)
+        for w in (self.badge, self.settings_button, self.menu_button, self.remove_button):
+            row.addWidget(w)
+        return row
+
+    def _build_view(self) -> QTableView:
+        view = QTableView(self)
+        view.setModel(self.model)
+        view.setItemDelegateForColumn(COL_SCORE, ScoreBarDelegate(view))
+        view.setSortingEnabled(True)
+        view.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
+        view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        view.setWordWrap(False)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(22)
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = view.horizontalHeader()
+        # Fixed widths: ResizeToContents would ask every row for its size hint (slow with 10,000 rows).
+        header.setSectionResizeMode(COL_RANK, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_MOVE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_RANK, 44)
+        header.resizeSection(COL_MOVE, 40)
+        header.setSectionResizeMode(COL_SCORE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_SCORE, 128)
+        header.setSectionResizeMode(COL_DOC, QHeaderView.ResizeMode.Stretch)
+        self.view = view
+        return view
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.stateChanged.connect(self._on_state)
+        c.progressChanged.connect(self._on_progress)
+        c.infoChanged.connect(lambda _info: self._refresh_header())
+        c.specChanged.connect(lambda _spec: self._refresh_header())
+        c.runFinished.connect(self._on_run)
+        c.runFailed.connect(self._on_failed)
+
+    # -- updates ----------------------------------------------------------------------------------
+    def _on_state(self, state: str) -> None:
+        failed = state == states.FAILED
+        if self.property("failed") != failed:  # re-polish (costly with a style sheet) only on a change
+            self.setProperty("failed", failed)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        busy = state in (states.LOADING, states.RUNNING)
+        self.progress.setVisible(busy)
+        if busy:
+            self.error.hide()
+            self.footer.setText("Loading the model…" if state == states.LOADING else "Scoring…")
+        self.settings_button.setEnabled(not busy)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(0, total))
+        self.progress.setValue(done)
+        if total > 0:
+            self.footer.setText(f"Scoring… {done}/{total} pairs")
+
+    def _on_run(self, run: ScoreRun) -> None:
+        self.model.set_run(run, self.controller.documents)
+        t = run.timings
+        self.footer.setText(f"{t.total_ms:.0f} ms · {run.pairs_per_second():.0f} pairs/s · "
+                            f"load {t.load_ms:.0f} ms")
+        self._refresh_header()
+
+    def _on_failed(self, message: str) -> None:
+        self.footer.setText("Cancelled." if self.controller.state == states.CANCELLED else "Failed.")
+        if self.controller.state == states.FAILED:
+            self.error.setText(message)
+            self.error.show()
+            self.model.set_run(None)
+
+    def _refresh_header(self) -> None:
+        c = self.controller
+        cfg = c.spec.config
+        self.title.setText(c.spec.name)
+        self.title.setToolTip(escape(f"{cfg.path}/{cfg.file}" if cfg.file else cfg.path))
+        info, run = c.info, c.last_run
+        if info is not None:
+            device = run.device if run is not None else info.device
+            self.detail.setText(f"{info.family} · {info.precision} · {device}")
+            self.detail.setToolTip(f"family {info.family}, precision {info.precision}, device used: {device}")
+        else:
+            self.detail.setText("Not loaded yet: Run loads the model.")
+        warnings = {w.code: w for w in (info.warnings if info else ())}
+        warnings.update({w.code: w for w in (run.warnings if run else ())})
+        self.badge.setVisible(bool(warnings))
+        if warnings:
+            self.badge.setText(f"⚠ {len(warnings)}")
+            items = "".join(f"<li><b>{escape(w.code)}</b>: {escape(w.message)}</li>" for w in warnings.values())
+            self.badge.setToolTip(f"<p>Scores may differ from the reference implementation:</p><ul>{items}</ul>")
+
+    def set_normalized(self, normalized: bool) -> None:
+        self.model.set_normalized(normalized)
+
+    def set_reference_ranks(self, reference) -> None:
+        self.model.set_reference_ranks(reference)
+        self.view.setColumnHidden(COL_MOVE, reference is None)
+
+    def document_order(self) -> list[int]:
+        """Document indices as the view shows them (top row first)."""
+        return [self.model.index(r, 0).data(DocIndexRole) for r in range(self.model.rowCount())]

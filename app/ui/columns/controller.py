@@ -1,0 +1,138 @@
+"""One column's state machine: its spec, its warm worker process, and its run jobs.
+
+States: ``idle`` → ``loading`` → ``running`` → ``done`` | ``failed`` | ``cancelled``. One job at a time per
+column, so the model in its worker is never used by two threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.types import Document, ScoreRun
+from app.runtime import ModelInfo, ModelWorker
+from app.ui.columns.spec import ColumnSpec, run_options
+from app.ui.jobs import Job, JobRunner
+
+log = logging.getLogger(__name__)
+
+IDLE, LOADING, RUNNING, DONE, FAILED, CANCELLED = "idle", "loading", "running", "done", "failed", "cancelled"
+
+
+class ColumnController(QObject):
+    stateChanged = Signal(str)
+    progressChanged = Signal(int, int)
+    infoChanged = Signal(object)  # ModelInfo
+    runFinished = Signal(object)  # ScoreRun
+    runFailed = Signal(str)  # user-facing message
+    specChanged = Signal(object)  # ColumnSpec
+    jobDone = Signal()  # the job ended (any outcome); ``busy`` is False from here
+
+    _counter = 0
+
+    def __init__(self, spec: ColumnSpec, runner: JobRunner,
+                 worker_factory: Callable[[str], ModelWorker] = ModelWorker, parent: QObject | None = None):
+        super().__init__(parent)
+        ColumnController._counter += 1
+        self.uid = ColumnController._counter
+        self._spec = spec
+        self._runner = runner
+        self._worker = worker_factory(f"column-{self.uid}")
+        self._job: Job | None = None
+        self.state = IDLE
+        self.info: ModelInfo | None = None
+        self.last_run: ScoreRun | None = None
+        self.documents: list[Document] = []
+        self.message = ""
+
+    @property
+    def spec(self) -> ColumnSpec:
+        return self._spec
+
+    def set_spec(self, spec: ColumnSpec) -> None:
+        """New settings apply at the next run; a changed model is loaded then (the old one is dropped)."""
+        if spec != self._spec:
+            self._spec = spec
+            if spec.config != (self._worker.config or spec.config):
+                self.info = None
+            self.specChanged.emit(spec)
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._worker.pid
+
+    def run(self, query: str, documents: Sequence[Document], instruction: str | None) -> bool:
+        """Start scoring; False when this column is still busy with the previous run."""
+        if self.busy:
+            return False
+        spec, docs = self._spec, tuple(documents)
+        worker = self._worker
+
+        def work(progress):
+            info = worker.ensure_loaded(spec.config)
+            job.signals.returned.emit(info)  # delivered first: the column shows what was loaded
+            options = run_options(spec, instruction if info.instruction_aware else None)
+            return worker.score(query, docs, options, progress)
+
+        job = Job(work)
+        job.signals.progress.connect(self._on_progress)
+        job.signals.returned.connect(self._on_returned)
+        job.signals.errored.connect(self._on_errored)
+        job.signals.finished.connect(self._on_finished)
+        self._job = job
+        self._pending_docs = list(docs)
+        self._set_state(LOADING if self._worker.info is None or self._worker.config != spec.config
+                        else RUNNING)
+        self.progressChanged.emit(0, 0)
+        self._runner.submit(job)
+        return True
+
+    def restore(self, run: ScoreRun, documents: Sequence[Document]) -> None:
+        """Show a saved run (from a session) as this column's last result; the model is not loaded."""
+        self.last_run, self.documents, self.message = run, list(documents), ""
+        self._set_state(DONE)
+        self.runFinished.emit(run)
+
+    def cancel(self) -> None:
+        if self.busy:
+            self._worker.cancel()
+
+    def shutdown(self, timeout: float = 3.0) -> None:
+        """Stop the worker process (cancels a running job first)."""
+        self._worker.close(timeout)
+
+    # -- job signals (GUI thread) -----------------------------------------------------------------
+    def _on_progress(self, done: int, total: int) -> None:
+        if self.state == LOADING:
+            self._set_state(RUNNING)
+        self.progressChanged.emit(done, total)
+
+    def _on_returned(self, value) -> None:
+        if isinstance(value, ModelInfo):
+            self.info = value
+            self.infoChanged.emit(value)
+            if self.state == LOADING:
+                self._set_state(RUNNING)
+            return
+        self.last_run, self.documents, self.message = value, self._pending_docs, ""
+        self._set_state(DONE)
+        self.runFinished.emit(value)
+
+    def _on_errored(self, kind: str, message: str) -> None:
+        self.message = message
+        self._set_state(CANCELLED if kind == "cancelled" else FAILED)
+        self.runFailed.emit(message)
+
+    def _on_finished(self) -> None:
+        self._job = None
+        self.jobDone.emit()
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.stateChanged.emit(state)

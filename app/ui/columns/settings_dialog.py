@@ -1,0 +1,197 @@
+"""Column settings: model artifact (local folder or file), backend, device and scoring options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from app.core.types import Aggregate, BackendConfig, ChunkOptions, ScoreOptions
+from app.ui.columns.discover import backend_for, list_artifacts
+from app.ui.columns.spec import ColumnSpec, default_name
+
+COMPUTE_TYPES = ("", "int8", "int8_float32", "int8_float16", "float16", "bfloat16", "float32")
+
+
+class ColumnSettingsDialog(QDialog):
+    """Edit a ColumnSpec; ``spec()`` returns the edited copy."""
+
+    def __init__(self, spec: ColumnSpec, backends: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Column settings")
+        self.setMinimumWidth(520)
+        form = QFormLayout(self)
+        self._auto_name = spec.name == default_name(spec.config)
+        self.name = QLineEdit(spec.name)
+        self.name.setPlaceholderText("column title (empty: from the model and backend)")
+        self.name.textEdited.connect(lambda _t: setattr(self, "_auto_name", False))
+        form.addRow("Name", self.name)
+        self.path = QLineEdit(spec.config.path)
+        self.path.setPlaceholderText("a model folder (with config.json and tokenizer.json) or a model file")
+        folder_btn, file_btn = QPushButton("Folder…"), QPushButton("File…")
+        folder_btn.clicked.connect(self._pick_folder)
+        file_btn.clicked.connect(self._pick_file)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(folder_btn)
+        row.addWidget(file_btn)
+        form.addRow("Model", row)
+        self.artifact = QComboBox()
+        self.artifact.setEditable(True)
+        form.addRow("Artifact", self.artifact)
+        self.backend = QComboBox()
+        self.backend.addItems(backends)
+        form.addRow("Backend", self.backend)
+        self.device = QComboBox()
+        self.device.addItems(["cpu", "cuda"])
+        form.addRow("Device", self.device)
+        self.threads = _spin(0, 256, "auto")
+        form.addRow("Threads", self.threads)
+        self.compute = QComboBox()
+        self.compute.addItems([c or "model default" for c in COMPUTE_TYPES])
+        form.addRow("Compute type (CT2)", self.compute)
+        self.gpu_layers = _spin(-1, 999, "all")
+        form.addRow("GPU layers (GGUF, CUDA)", self.gpu_layers)
+        self.family = QLineEdit(spec.config.family or "")
+        self.family.setPlaceholderText("auto-detect (e.g. qwen3-reranker to override)")
+        form.addRow("Family", self.family)
+        self.max_length = _spin(0, 131072, "model default")
+        form.addRow("Max tokens per pair", self.max_length)
+        self.batch = _spin(1, 4096)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Long documents", self._chunk_row())
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        form.addRow(self.hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.path.editingFinished.connect(self._refresh_artifacts)
+        self.artifact.currentTextChanged.connect(self._artifact_changed)
+        self.backend.currentTextChanged.connect(self._backend_changed)
+        self._load(spec)
+
+    def _chunk_row(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.chunk_on = QCheckBox("chunk")
+        self.chunk_size = _spin(8, 8192)
+        self.chunk_overlap = _spin(0, 8191)
+        self.aggregate = QComboBox()
+        self.aggregate.addItems([a.value for a in Aggregate])
+        self.chunk_on.toggled.connect(lambda on: [w.setEnabled(on) for w in
+                                                  (self.chunk_size, self.chunk_overlap, self.aggregate)])
+        for label, w in (("", self.chunk_on), ("size", self.chunk_size), ("overlap", self.chunk_overlap),
+                         ("score", self.aggregate)):
+            if label:
+                row.addWidget(QLabel(label))
+            row.addWidget(w)
+        return box
+
+    def _load(self, spec: ColumnSpec) -> None:
+        cfg, opts = spec.config, spec.options
+        self._refresh_artifacts()
+        self.artifact.setCurrentText(cfg.file or "")
+        self.backend.setCurrentText(cfg.backend)
+        self.device.setCurrentText(cfg.device)
+        self.threads.setValue(cfg.threads)
+        self.compute.setCurrentIndex(COMPUTE_TYPES.index(cfg.compute_type) if cfg.compute_type in COMPUTE_TYPES
+                                     else 0)
+        self.gpu_layers.setValue(cfg.n_gpu_layers)
+        self.max_length.setValue(opts.max_length or 0)
+        self.batch.setValue(opts.batch_size)
+        self.chunk_on.setChecked(opts.chunk is not None)
+        self.chunk_size.setValue(opts.chunk.size if opts.chunk else 256)
+        self.chunk_overlap.setValue(opts.chunk.overlap if opts.chunk else 0)
+        self.aggregate.setCurrentText(opts.chunk.aggregate.value if opts.chunk else "max")
+        self._options = opts
+        self.chunk_on.toggled.emit(self.chunk_on.isChecked())
+        self._backend_changed(self.backend.currentText())
+
+    def spec(self) -> ColumnSpec:
+        compute = COMPUTE_TYPES[self.compute.currentIndex()] or None
+        cfg = BackendConfig(path=self.path.text().strip(), backend=self.backend.currentText(),
+                            device=self.device.currentText(), file=self.artifact.currentText().strip() or None,
+                            threads=self.threads.value(), compute_type=compute,
+                            n_gpu_layers=self.gpu_layers.value(), family=self.family.text().strip() or None)
+        chunk = None
+        if self.chunk_on.isChecked():
+            chunk = ChunkOptions(self.chunk_size.value(), self.chunk_overlap.value(),
+                                 Aggregate(self.aggregate.currentText()))
+        options = ScoreOptions(max_length=self.max_length.value() or None, batch_size=self.batch.value(),
+                               chunk=chunk, instruction=self._options.instruction,
+                               use_template=self._options.use_template)
+        name = self.name.text().strip()
+        return ColumnSpec(default_name(cfg) if self._auto_name or not name else name, cfg, options)
+
+    def accept(self) -> None:
+        path = self.path.text().strip()
+        if not path or not Path(path).expanduser().exists():
+            self.hint.setText(f"<span style='color:#cf222e'>Model not found: '{path}'. Pick a folder or "
+                              "file that exists.</span>")
+            return
+        if self.chunk_on.isChecked() and self.chunk_overlap.value() >= self.chunk_size.value():
+            self.hint.setText("<span style='color:#cf222e'>Chunk overlap must be smaller than the chunk "
+                              "size.</span>")
+            return
+        super().accept()
+
+    # -- reactions --------------------------------------------------------------------------------
+    def _pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Model folder", self.path.text())
+        if folder:
+            self.path.setText(folder)
+            self._refresh_artifacts()
+
+    def _pick_file(self) -> None:
+        file, _ = QFileDialog.getOpenFileName(self, "Model file", self.path.text(),
+                                              "Models (*.onnx *.gguf model.bin);;All files (*)")
+        if file:
+            self.path.setText(file)
+            self._refresh_artifacts()
+
+    def _refresh_artifacts(self) -> None:
+        current = self.artifact.currentText()
+        self.artifact.blockSignals(True)
+        self.artifact.clear()
+        folder = Path(self.path.text().strip()).expanduser()
+        found = list_artifacts(folder)
+        self.artifact.addItems([a.file for a in found])
+        self.artifact.setCurrentText(current if current in [a.file for a in found] else
+                                     (found[0].file if found else ""))
+        self.artifact.blockSignals(False)
+        if folder.is_file() or found:
+            self._artifact_changed(self.artifact.currentText())
+
+    def _artifact_changed(self, rel: str) -> None:
+        base = Path(self.path.text().strip()).expanduser()
+        backend = backend_for(base / rel if rel else base)
+        if backend and self.backend.currentText() in ("onnx", "gguf", "ct2"):
+            self.backend.setCurrentText(backend)
+
+    def _backend_changed(self, backend: str) -> None:
+        self.compute.setEnabled(backend == "ct2")
+        self.gpu_layers.setEnabled(backend == "gguf")
+
+
+def _spin(lo: int, hi: int, special: str | None = None) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(lo, hi)
+    if special:
+        box.setSpecialValueText(special)
+    return box

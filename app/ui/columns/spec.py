@@ -1,0 +1,35 @@
+"""Helpers around a column's spec (``app.core.serialize.ColumnSpec``: name, BackendConfig, ScoreOptions)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from app.core.serialize import ColumnSpec
+from app.core.types import BackendConfig, ScoreOptions
+
+BACKEND_LABELS = {"onnx": "ONNX", "gguf": "GGUF", "ct2": "CT2"}
+
+__all__ = ["ColumnSpec", "default_name", "new_spec", "run_options"]
+
+
+def default_name(cfg: BackendConfig) -> str:
+    """Short header text, e.g. 'starter · ONNX model_quantized · CPU'."""
+    base = Path(cfg.path)
+    is_file = base.suffix in (".onnx", ".gguf") or base.is_file()
+    model = base.parent.name if is_file else base.name
+    artifact = Path(cfg.file).name if cfg.file else (base.stem if is_file else "")
+    artifact = artifact.removesuffix(".onnx").removesuffix(".gguf")
+    if cfg.compute_type:
+        artifact = f"{artifact} {cfg.compute_type}".strip()
+    kind = BACKEND_LABELS.get(cfg.backend, cfg.backend)
+    return " · ".join(p for p in (model, f"{kind} {artifact}".strip(), cfg.device.upper()) if p)
+
+
+def new_spec(config: BackendConfig, options: ScoreOptions | None = None, name: str | None = None) -> ColumnSpec:
+    return ColumnSpec(name or default_name(config), config, options or ScoreOptions())
+
+
+def run_options(spec: ColumnSpec, instruction: str | None) -> ScoreOptions:
+    """The column's options with the query panel's instruction (only for instruction-aware models)."""
+    return replace(spec.options, instruction=instruction or spec.options.instruction or None)

@@ -1,0 +1,95 @@
+"""ModelWorker against real worker processes and the real ONNX runtime on the tiny BERT fixture."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.core.errors import BadInputError, CancelledError, ModelLoadError
+from app.core.types import BackendConfig, Document, ScoreOptions
+from app.runtime import ModelWorker, WorkerCrashedError
+
+
+@pytest.fixture
+def worker(plugin_path):
+    w = ModelWorker("test", plugins=[plugin_path])
+    yield w
+    w.close()
+
+
+def _france(references):
+    pairs = references["pairs"]
+    picked = [i for i, p in enumerate(pairs) if p["query"] == pairs[0]["query"]]
+    return pairs[0]["query"], [Document(pairs[i]["document"]) for i in picked], picked
+
+
+def test_scores_match_reference_and_report_progress(worker, tiny_bert, references):
+    info = worker.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model.onnx"))
+    assert info.backend == "onnx" and info.family == "bert" and "CPUExecutionProvider" in info.device
+    query, docs, picked = _france(references)
+    seen = []
+    run = worker.score(query, docs, ScoreOptions(batch_size=1), progress=lambda d, t: seen.append((d, t)))
+    expected = [references["models"]["tiny-bert"]["normalized"][i] for i in picked]
+    assert run.scores == pytest.approx(expected, abs=1e-4)
+    assert seen[0] == (0, len(docs)) and seen[-1] == (len(docs), len(docs))
+
+
+def test_warm_model_is_reused(worker, tiny_bert):
+    config = BackendConfig(str(tiny_bert), "onnx", file="onnx/model_quantized.onnx")
+    first = worker.ensure_loaded(config)
+    pid = worker.pid
+    assert worker.ensure_loaded(config) is first and worker.pid == pid
+
+
+def test_load_error_keeps_worker_usable(worker, tiny_bert, tmp_path):
+    with pytest.raises(ModelLoadError, match="Model not found"):
+        worker.load(BackendConfig(str(tmp_path / "missing"), "onnx"))
+    assert worker.alive
+    worker.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model_quantized.onnx"))
+    with pytest.raises(BadInputError, match="query is empty"):
+        worker.score("  ", [Document("x")], ScoreOptions())
+    assert len(worker.score("q", [Document("x")], ScoreOptions()).results) == 1
+
+
+def test_native_abort_is_reported_and_worker_restarts(worker, tiny_bert):
+    config = BackendConfig(str(tiny_bert), "abort", file="onnx/model_quantized.onnx")
+    worker.load(config)
+    with pytest.raises(WorkerCrashedError, match=r"abort runtime crashed \(signal 6, SIGABRT\) while scoring"):
+        worker.score("q", [Document("a"), Document("b")], ScoreOptions())
+    assert not worker.alive
+    worker.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model_quantized.onnx"))
+    assert worker.score("q", [Document("a")], ScoreOptions()).results[0].index == 0
+
+
+def test_cancel_stops_at_next_batch_and_model_stays_warm(worker, tiny_bert):
+    worker.load(BackendConfig(str(tiny_bert), "slow-onnx", file="onnx/model_quantized.onnx"))
+    docs = [Document(f"document number {i}") for i in range(200)]
+    started, outcome = threading.Event(), {}
+
+    def progress(done, total):
+        if done > 0:
+            started.set()
+
+    def job():
+        try:
+            outcome["run"] = worker.score("q", docs, ScoreOptions(batch_size=4), progress=progress)
+        except CancelledError as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    assert started.wait(30)
+    worker.cancel()
+    thread.join(10)
+    assert "error" in outcome and "run" not in outcome
+    assert worker.alive
+    assert len(worker.score("q", docs[:3], ScoreOptions()).results) == 3
+
+
+def test_close_stops_the_process(tiny_bert):
+    w = ModelWorker("closing")
+    w.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model_quantized.onnx"))
+    proc = w._proc
+    w.close()
+    assert not proc.is_alive() and proc.exitcode == 0

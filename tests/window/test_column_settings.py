@@ -1,0 +1,42 @@
+"""Column settings dialog and artifact discovery on the tiny fixture models."""
+
+from __future__ import annotations
+
+from app.core.types import Aggregate, BackendConfig, ChunkOptions, ScoreOptions
+from app.ui.columns.discover import list_artifacts
+from app.ui.columns.settings_dialog import ColumnSettingsDialog
+from app.ui.columns.spec import default_name, new_spec, run_options
+
+
+def test_artifacts_in_a_model_folder(fixtures_dir):
+    found = {(a.file, a.backend) for a in list_artifacts(fixtures_dir / "tiny-bert")}
+    assert {("onnx/model.onnx", "onnx"), ("onnx/model_quantized.onnx", "onnx"), ("gguf/model-q8_0.gguf", "gguf"),
+            ("ct2", "ct2"), ("ct2-int8", "ct2")} <= found
+
+
+def test_dialog_round_trip_and_backend_follows_artifact(qtbot, fixtures_dir):
+    spec = new_spec(BackendConfig(str(fixtures_dir / "tiny-bert"), "onnx", file="onnx/model_quantized.onnx"),
+                    ScoreOptions(batch_size=8, chunk=ChunkOptions(64, 16, Aggregate.MEAN)))
+    dialog = ColumnSettingsDialog(spec, ["onnx", "gguf", "ct2"])
+    qtbot.addWidget(dialog)
+    assert dialog.spec() == spec
+    dialog.artifact.setCurrentText("ct2-int8")
+    dialog.compute.setCurrentText("int8")
+    edited = dialog.spec()
+    assert edited.config.backend == "ct2" and edited.config.file == "ct2-int8"
+    assert edited.config.compute_type == "int8"
+    assert edited.name == default_name(edited.config) and "CT2" in edited.name
+    assert edited.options.chunk == ChunkOptions(64, 16, Aggregate.MEAN) and edited.options.batch_size == 8
+
+
+def test_dialog_refuses_a_missing_model(qtbot, tmp_path):
+    dialog = ColumnSettingsDialog(new_spec(BackendConfig(str(tmp_path / "nothing"), "onnx")), ["onnx"])
+    qtbot.addWidget(dialog)
+    dialog.accept()
+    assert dialog.result() == 0 and "Model not found" in dialog.hint.text()
+
+
+def test_instruction_only_overrides_when_given():
+    spec = new_spec(BackendConfig("m", "onnx"))
+    assert run_options(spec, None).instruction is None
+    assert run_options(spec, "find answers").instruction == "find answers"
