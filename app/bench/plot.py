@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.bench.results import BackendReport
-from app.bench.runner import SWEEP_BASE_DOCS, SWEEP_BASE_TOKENS
+from app.bench.runner import SWEEP_BASE_DOCS, SWEEP_BASE_TOKENS, SWEEP_DOCS, SWEEP_TOKENS
 from app.core.errors import BackendUnavailableError, BadInputError
 
 
@@ -40,7 +40,12 @@ def plot(reports: list[BackendReport], path: str) -> Path:
              title=f"~{SWEEP_BASE_TOKENS} tokens per document")
     right.set(xscale="log", yscale="log", xlabel="tokens per document", ylabel="ms per query",
               title=f"{SWEEP_BASE_DOCS} documents per query")
-    for ax in (left, right):
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    for ax, ticks in ((left, SWEEP_DOCS), (right, SWEEP_TOKENS)):
+        ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.grid(True, which="both", alpha=0.3)
     right.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
