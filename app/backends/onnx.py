@@ -15,8 +15,8 @@ from app.backends.artifacts import (
     wrong_format,
 )
 from app.backends.base import Backend
-from app.backends.onnx_optimize import choose_graph
 from app.backends.batching import pad_batch
+from app.backends.onnx_optimize import choose_graph
 from app.core.errors import DeviceUnavailableError, ModelLoadError
 from app.core.families import read_config
 from app.core.pairs import EncodedPair

@@ -30,7 +30,7 @@ class Worker:
     info: dict = field(default_factory=dict)
     load_ms: float = 0.0
 
-    def start(self) -> "Worker":
+    def start(self) -> Worker:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(APP_ROOT), env.get("PYTHONPATH", "")) if p)
         self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from app.bench import synthetic
 from app.bench.pool import Worker, python_has

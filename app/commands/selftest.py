@@ -19,7 +19,6 @@ def sample() -> tuple[str, list[str]]:
 
 def run(args: argparse.Namespace) -> int:
     from app.backends import registry
-
     from app.backends.devices import device_report
 
     for d in device_report():
