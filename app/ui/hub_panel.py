@@ -231,12 +231,14 @@ class HubPanel(QWidget):
     def active_downloads(self) -> list[DownloadTask]:
         return [t for t in self.tasks.values() if t.active]
 
-    def shutdown(self, wait_ms: int = 5000) -> None:
-        """Cancel every download (partial files are kept) and wait for the pool threads."""
+    def shutdown(self, wait_ms: int = 5000, lookups: bool = True) -> None:
+        """Cancel every download (partial files are kept) and wait for the pool threads (``lookups``: also for
+        a search or Hub probe in flight, at most its 3 s timeout)."""
         for task in self.tasks.values():
             task.cancel()
         self.download_runner.wait(wait_ms)
-        self.runner.wait(wait_ms)
+        if lookups:
+            self.runner.wait(wait_ms)
 
     def _submit(self, fn, on_result, on_error: Callable[[str], None] | None = None) -> Job:
         job = Job(lambda _p: fn())

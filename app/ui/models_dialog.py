@@ -267,8 +267,8 @@ class ModelsDialog(QDialog):
         return self._choice
 
     def done(self, result: int) -> None:
-        if self.pick:  # a pick dialog is gone after this: stop its downloads (partial files are kept)
-            self.hub_panel.shutdown()
+        if self.pick:  # a pick dialog is not shown again: stop its downloads (partial files are kept)
+            self.hub_panel.shutdown(lookups=False)
         super().done(result)
 
     def shutdown(self) -> None:
