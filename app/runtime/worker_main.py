@@ -77,16 +77,22 @@ def _load(msg: LoadRequest):
 
     try:
         backend = registry.load(msg.config)
+        return backend, _model_info(backend, msg.config)
     except PlaygroundError as exc:
         return None, Failure(type(exc).__name__, str(exc))
     except Exception as exc:  # runtimes raise their own exception types
         log.exception("load failed")
         return None, Failure("unexpected", f"{type(exc).__name__}: {exc}")
-    family = backend.family
-    info = ModelInfo(backend.model_name, backend.name, family.name, backend.device, backend.precision,
+
+
+def _model_info(backend, config) -> ModelInfo:
+    family = getattr(backend, "family", None)
+    if family is None:  # a remote server tokenizes itself: no local family, no instruction, its own limit
+        return ModelInfo(backend.model_name, backend.name, config.family or "remote", backend.device,
+                         backend.precision, backend.load_ms, False, 0, tuple(backend.static_warnings))
+    return ModelInfo(backend.model_name, backend.name, family.name, backend.device, backend.precision,
                      backend.load_ms, family.instruction_aware, family.max_length,
                      tuple(backend.static_warnings))
-    return backend, info
 
 
 def _score(backend, msg: ScoreRequest, conn: Connection, cancel_event):

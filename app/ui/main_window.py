@@ -49,6 +49,8 @@ class MainWindow(QMainWindow):
         self.message_bar = Banner(self)
         self._build_layout()
         self.actions_ = WindowActions(self)
+        self.documents_panel.grades_changed.connect(self._update_grade_metrics)
+        self.documents_panel.changed.connect(self._update_grade_metrics)
         self.resize(1400, 860)
 
     def _build_layout(self) -> None:
@@ -198,6 +200,16 @@ class MainWindow(QMainWindow):
         done = [(c.spec.name, c.last_run, c.documents) for c in self.column_controllers() if c.last_run]
         self.drift_panel.set_columns(done)
         self._update_token_info()
+        self._update_grade_metrics()
+
+    def _update_grade_metrics(self) -> None:
+        """Each column's NDCG / MRR on the user's grades (only for results of the current documents)."""
+        from app.ui.grade_metrics import grade_summary
+
+        docs, grades = self.documents_panel.documents(), self.documents_panel.grades()
+        for widget in self.columns.widgets:
+            c = widget.controller
+            widget.set_grade_text(grade_summary(c.last_run if c.documents == docs else None, grades))
 
     def _update_token_info(self) -> None:
         docs = self.documents_panel.documents()
