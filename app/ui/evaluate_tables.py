@@ -29,7 +29,7 @@ def metric_row(outcome: EvalOutcome, i: int) -> list[str]:
         status = outcome.failures.get(i, "cancelled" if outcome.cancelled else "")
         return [outcome.names[i], *[""] * 7, status]
     first = outcome.reports[min(outcome.reports)]
-    delta = "" if report is first else f"{report.ndcg - first.ndcg:+.3f}"
+    delta = "reference" if report is first else f"{report.ndcg - first.ndcg:+.3f}"
     return [outcome.names[i], f"{report.ndcg:.3f}", delta, f"{report.mrr:.3f}", f"{report.recall:.3f}",
             f"{report.latency_p50_ms:.1f}", f"{report.latency_p95_ms:.1f}", f"{report.pairs_per_second:.0f}",
             f"ok ({report.queries} queries)"]
@@ -59,7 +59,10 @@ def fill_taus(table: QTableWidget, outcome: EvalOutcome | None) -> None:
     table.clear()
     table.setColumnCount(len(done) + 1)
     table.setRowCount(len(done))
-    table.setHorizontalHeaderLabels(["mean τ", *names])
+    table.setHorizontalHeaderLabels(["Column", *names])
+    header = table.horizontalHeader()
+    for c in range(1, len(done) + 1):
+        header.setSectionResizeMode(c, header.ResizeMode.Stretch)
     for r, a in enumerate(done):
         table.setItem(r, 0, _item(names[r], tip=names[r]))
         for c, b in enumerate(done):
