@@ -146,7 +146,8 @@ class MainWindow(QMainWindow):
         if not docs:
             return "There are no documents: drop files on the Documents panel, paste text or click Add, then Run."
         if any(c.busy for c in self.column_controllers()):
-            return "A run is still in progress: wait for it or click Cancel first."
+            return ("A run or an evaluation is still in progress: wait for it or click Cancel (in the window or "
+                    "the Evaluate view) first.")
         return None
 
     def cancel(self) -> None:
@@ -159,6 +160,8 @@ class MainWindow(QMainWindow):
         return any(c.busy for c in self.column_controllers())
 
     def _job_done(self, controller: ColumnController) -> None:
+        if controller.job_kind == "task":  # e.g. an evaluation: not part of the window's Run
+            return
         self._running.discard(controller)
         if controller.state == states.FAILED:
             self.message_bar.show_message(f"Column '{controller.spec.name}' failed: {controller.message}",

@@ -48,8 +48,11 @@ def test_evaluate_two_columns_matches_core(qtbot, window, fixtures_dir, referenc
     outcome = _wait_done(qtbot, view)
     assert not outcome.failures and not outcome.cancelled and sorted(outcome.reports) == [0, 1]
     queries = load_dataset(dataset)
-    direct = [evaluate(f"direct-{i}", lambda q, d, b=registry.load(cfg): b.score(q, d, ScoreOptions()).raw_scores,
-                       queries, 10) for i, cfg in enumerate(configs)]
+    direct = []
+    for i, cfg in enumerate(configs):
+        backend = registry.load(cfg)
+        direct.append(evaluate(f"direct-{i}", lambda q, d, b=backend: b.score(q, d, ScoreOptions()).raw_scores,
+                               queries, 10))
     for i, ref in enumerate(direct):
         got = outcome.reports[i]
         assert got.queries == 3
@@ -82,9 +85,13 @@ def test_cancel_stops_the_evaluation_and_frees_the_column(qtbot, window, fixture
     assert view.start()
     qtbot.waitUntil(lambda: view.run_ is not None and view.progress.value() >= 2, timeout=RUN_TIMEOUT_MS)
     assert view.cancel_button.isEnabled() and not view.run_button.isEnabled()
+    set_input(window, *group(references, 0)[:2])
+    with qtbot.assertNotEmitted(window.runFinished, wait=100):
+        assert not window.run() and "evaluation is still in progress" in window.message_bar.text()
     t0 = time.perf_counter()
-    view.cancel()
-    outcome = _wait_done(qtbot, view, timeout=10_000)
+    with qtbot.assertNotEmitted(window.runFinished):  # an evaluation is not a window Run
+        view.cancel()
+        outcome = _wait_done(qtbot, view, timeout=10_000)
     assert time.perf_counter() - t0 < 5
     assert outcome.cancelled and not outcome.reports and not outcome.failures
     assert "Cancelled" in view.status.text()

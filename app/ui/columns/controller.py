@@ -41,6 +41,7 @@ class ColumnController(QObject):
         self._runner = runner
         self._worker = worker_factory(f"column-{self.uid}")
         self._job: Job | None = None
+        self.job_kind = ""  # "run" (a Run of the window) or "task" (submit_task, e.g. an evaluation)
         self.state = IDLE
         self.info: ModelInfo | None = None
         self.last_run: ScoreRun | None = None
@@ -85,7 +86,7 @@ class ColumnController(QObject):
         job.signals.returned.connect(self._on_returned)
         job.signals.errored.connect(self._on_errored)
         job.signals.finished.connect(self._on_finished)
-        self._job = job
+        self._job, self.job_kind = job, "run"
         self._pending_docs = list(docs)
         self._set_state(LOADING if self._worker.info is None or self._worker.config != spec.config
                         else RUNNING)
@@ -103,7 +104,7 @@ class ColumnController(QObject):
         worker = self._worker
         job = Job(lambda progress: work(worker, progress))
         job.signals.finished.connect(self._on_finished)
-        self._job = job
+        self._job, self.job_kind = job, "task"
         self._runner.submit(job)
         return job
 
