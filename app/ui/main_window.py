@@ -209,7 +209,12 @@ class MainWindow(QMainWindow):
         """Each column's NDCG / MRR on the user's grades (only for results of the current documents)."""
         from app.ui.grade_metrics import grade_summary
 
-        docs, grades = self.documents_panel.documents(), self.documents_panel.grades()
+        grades = self.documents_panel.grades()
+        if all(g is None for g in grades):  # the common case: nothing graded, nothing to compare
+            for widget in self.columns.widgets:
+                widget.set_grade_text("")
+            return
+        docs = self.documents_panel.documents()
         for widget in self.columns.widgets:
             c = widget.controller
             widget.set_grade_text(grade_summary(c.last_run if c.documents == docs else None, grades))
