@@ -60,7 +60,7 @@ def test_dialog_builds_a_remote_config(qtbot, tiny_bert_config):
     spec = dialog.spec()
     assert spec.config == BackendConfig("http://127.0.0.1:9/v1/rerank", "remote", api_style="tei", api_key="k",
                                         remote_model="my-model")
-    assert spec.name == "my-model · Remote tei · 127.0.0.1:9"
+    assert spec.name == "my-model · 127.0.0.1:9 · Remote tei"
     dialog.accept()
     assert dialog.result() == 1
     again = ColumnSettingsDialog(spec, ["onnx", "remote"])  # editing a remote column shows its fields
@@ -88,6 +88,7 @@ def test_remote_column_scores_like_the_local_column(qtbot, window, served, tiny_
     assert [i for i, _ in view_rows(remote)] == [i for i, _ in view_rows(local)]
     assert "ms" in remote.footer.text() and "pairs/s" in remote.footer.text()
     assert remote.controller.worker_pid not in (None, local.controller.worker_pid)
+    assert remote.detail.text() == f"cohere API · remote · {served.url}/v2/rerank"
     qtbot.waitUntil(lambda: window.drift_panel.current is not None, timeout=10_000)
     assert window.drift_panel.current.tau == pytest.approx(1.0)
     # the key stays in memory: a saved session has the URL but not the key
@@ -108,7 +109,8 @@ def test_unreachable_remote_fails_only_its_column(qtbot, window, tiny_bert_confi
     run_and_wait(qtbot, window)
     assert local.controller.state == states.DONE and len(view_rows(local)) == len(docs)
     assert remote.controller.state == states.FAILED
-    assert remote.error.isVisible() and "Cannot reach" in remote.error.text() and url in remote.error.text()
+    assert remote.error.isVisible() and remote.error.text().startswith(f"Cannot reach {url}/v2/rerank")
+    assert "Unexpected" not in remote.error.text() and "Cannot reach" in window.message_bar.text()
     assert not local.error.isVisible()
 
 

@@ -75,6 +75,7 @@ class ColumnWidget(QFrame):
         self.grade_line = QLabel(self)  # NDCG / MRR on the user's grades (documents panel)
         self.grade_line.setToolTip("NDCG and MRR of this column's ranking on the grades (0-3) you gave in the "
                                    "Documents panel; ungraded documents count as 0")
+        self.grade_line.setWordWrap(True)
         self.grade_line.hide()
         layout.addWidget(self.grade_line)
         self._connect()
