@@ -33,3 +33,8 @@ def starter_model_dir() -> Path | None:
 
 def sessions_dir() -> Path:
     return app_home() / "sessions"
+
+
+def cache_dir() -> Path:
+    """Derived files the app can rebuild (e.g. fused ONNX graphs of read-only models)."""
+    return app_home() / "cache"

@@ -50,6 +50,8 @@ class Backend(ABC):
     precision: str  # fp32, int8, f16, q8_0, ...
     model_name: str
     load_ms: float = 0.0
+    artifact: str = ""  # the file or folder that actually runs (e.g. a fused ONNX graph)
+    notes: tuple[str, ...] = ()  # how the runtime was set up, in words (graph fusion, threads, ...)
 
     def __init__(self, config: BackendConfig) -> None:
         self.config = config

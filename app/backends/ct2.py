@@ -59,11 +59,15 @@ class NumpyHead:
             self.kind = "bert"
         else:
             raise ModelLoadError(f"{path} holds no known head weights ({', '.join(self.w)}).")
+        # BERT on CT2's pooler output needs no hidden states: skipping their copy saves batch x seq x hidden floats
+        self.needs_hidden = self.kind != "bert" or "pooler.dense.weight" in self.w
 
     def _lin(self, x: np.ndarray, name: str) -> np.ndarray:
         return x @ self.w[f"{name}.weight"].T + self.w.get(f"{name}.bias", 0.0)
 
-    def __call__(self, hidden: np.ndarray, pooled: np.ndarray | None) -> np.ndarray:
+    def __call__(self, hidden: np.ndarray | None, pooled: np.ndarray | None) -> np.ndarray:
+        if hidden is None:
+            return self._lin(pooled, "classifier")
         cls = hidden[:, 0, :]
         if self.kind == "roberta":
             return self._lin(np.tanh(self._lin(cls, "classifier.dense")), "classifier.out_proj")
@@ -124,6 +128,7 @@ class CT2Backend(Backend):
         else:
             self.head = NumpyHead(folder / HEAD_FILE)
         self.device = f"{device} ({self.model.compute_type})"
+        self.artifact = str(folder)
         self.precision = self.model.compute_type
         owner = root.parent if folder == root else root
         self.model_name = f"{owner.name}/{folder.name}"
@@ -137,7 +142,8 @@ class CT2Backend(Backend):
         types = [list(p.type_ids) if p.type_ids is not None else [0] * len(p) for p in pairs]
         out = self.model.forward_batch(ids, token_type_ids=types)
         pooled = _to_numpy(out.pooler_output) if out.pooler_output is not None else None
-        logits = self.head(_to_numpy(out.last_hidden_state), pooled)
+        hidden = _to_numpy(out.last_hidden_state) if self.head.needs_hidden or pooled is None else None
+        logits = self.head(hidden, pooled)
         from app.core.scores import logits_to_raw
 
         return logits_to_raw(logits)

@@ -65,6 +65,7 @@ class LlamaCppBackend(Backend):
             self.pos_id = self.tokenizer.token_id(self.family.positive_token)
             self.neg_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
         self.model_name = path.name
+        self.artifact = str(path)
 
     def _open(self, path: Path, config: BackendConfig) -> None:
         import llama_cpp

@@ -19,7 +19,10 @@ def sample() -> tuple[str, list[str]]:
 
 def run(args: argparse.Namespace) -> int:
     from app.backends import registry
+    from app.backends.devices import device_report
 
+    for d in device_report():
+        print(f"{d.backend:>5}: CUDA {'yes' if d.cuda else 'no '} — {d.detail}")
     starter = starter_model_dir()
     if starter is None:
         print("self-test: the starter model is missing from resources/models/starter", file=sys.stderr)

@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
         """Cancel every run and stop every worker process (in parallel), then wait for the job threads."""
         if hasattr(self.documents_panel, "shutdown"):  # stops a running file import
             self.documents_panel.shutdown()
+        self.actions_.close_models()  # cancels downloads; their partial files are kept for Resume
         controllers = self.column_controllers() + self._retired
         threads = [threading.Thread(target=c.shutdown, args=(timeout,), daemon=True) for c in controllers]
         for t in threads:

@@ -59,6 +59,9 @@ class WindowActions:
         self.exports = {suffix: a(f"Export results as {label.split()[0]}…",
                                   lambda s=suffix: self.export_dialog(s)) for suffix, label in EXPORT_FILTERS.items()}
         self.settings = a("Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        self.models = a("Models…", self.open_models, "Ctrl+Shift+M",
+                        "Search the Hugging Face Hub, download models, manage the models on disk")
+        self.models_dialog = None
         self.quit = a("Quit", self.w.close, QKeySequence.StandardKey.Quit)
 
     def _build_menus(self) -> None:
@@ -70,6 +73,7 @@ class WindowActions:
         for action in self.exports.values():
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(self.models)
         file_menu.addAction(self.settings)
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
@@ -84,6 +88,7 @@ class WindowActions:
         tb.setObjectName("main-toolbar")
         tb.setMovable(False)
         tb.addAction(self.add_column)
+        tb.addAction(self.models)
         tb.addAction(self.run)
         tb.addAction(self.cancel)
         tb.addSeparator()
@@ -266,6 +271,32 @@ class WindowActions:
             path = path if path.lower().endswith(suffix) else path + suffix
             if self._try(lambda: self.export_results(path)):
                 self.w.statusBar().showMessage(f"Exported {path}", 6000)
+
+    # -- models ---------------------------------------------------------------------------------
+    def open_models(self):
+        """Show the Models dialog (one per window, non-modal: downloads go on while it is hidden)."""
+        from app.ui.models_dialog import ModelsDialog
+
+        if self.models_dialog is None:
+            self.models_dialog = ModelsDialog(self.w)
+            self.models_dialog.columnRequested.connect(self.add_column_for)
+        else:
+            self.models_dialog.refresh_catalogue()
+        self.models_dialog.show()
+        self.models_dialog.raise_()
+        return self.models_dialog
+
+    def add_column_for(self, choice):
+        """A column for a downloaded artifact (``ModelChoice`` from the Models dialog), with the default options."""
+        from dataclasses import replace
+
+        cfg = replace(self.default_config(), path=choice.path, file=choice.file, backend=choice.backend)
+        options = ScoreOptions(batch_size=int(self.w.defaults.get("batch_size", 32)))
+        return self.w.add_column(new_spec(cfg, options))
+
+    def close_models(self) -> None:
+        if self.models_dialog is not None:
+            self.models_dialog.shutdown()
 
     # -- settings ---------------------------------------------------------------------------------
     def open_settings(self) -> None:

@@ -59,3 +59,12 @@ def test_availability_reports_reasons():
     avail = registry.availability()
     assert set(avail) >= {"onnx", "gguf", "ct2"}
     assert all(v is None for k, v in avail.items() if k in ("onnx", "gguf", "ct2"))
+
+
+def test_device_report_names_every_runtime():
+    from app.backends.devices import device_report
+
+    report = {d.backend: d for d in device_report()}
+    assert set(report) == {"onnx", "gguf", "ct2"}
+    assert "CPUExecutionProvider" in report["onnx"].detail
+    assert all(d.detail for d in report.values())

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.hub.conftest import fake_hub, hub_env, repo  # noqa: F401 - the fake Hub, for the Models dialog tests
+
 PLUGIN = str(Path(__file__).parents[1] / "runtime" / "backends_plugin.py")
 
 

@@ -57,6 +57,7 @@ class ColumnSettingsDialog(QDialog):
         row.addWidget(folder_btn)
         row.addWidget(file_btn)
         form.addRow("Model", row)
+        form.addRow("", self._models_row())
         self.artifact = QComboBox()
         self.artifact.setEditable(True)
         form.addRow("Artifact", self.artifact)
@@ -97,6 +98,36 @@ class ColumnSettingsDialog(QDialog):
         self.artifact.currentTextChanged.connect(self._artifact_changed)
         self.backend.currentTextChanged.connect(self._backend_changed)
         self._load(spec)
+
+    def _models_row(self) -> QWidget:
+        """Buttons that open the Models dialog to pick a downloaded artifact (or download one first)."""
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        downloaded, browse = QPushButton("Choose from downloaded models…"), QPushButton("Browse the Hub…")
+        downloaded.clicked.connect(lambda: self.choose_model(hub_tab=False))
+        browse.clicked.connect(lambda: self.choose_model(hub_tab=True))
+        row.addWidget(downloaded)
+        row.addWidget(browse)
+        row.addStretch(1)
+        return box
+
+    def choose_model(self, hub_tab: bool) -> None:
+        from app.ui.models_dialog import HUB_TAB, LOCAL_TAB, ModelsDialog
+
+        dialog = ModelsDialog(self, pick=True, tab=HUB_TAB if hub_tab else LOCAL_TAB)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen() is not None:
+            self.apply_choice(dialog.chosen())
+
+    def apply_choice(self, choice) -> None:
+        """Fill model folder, artifact and backend from a ``ModelChoice`` of the Models dialog."""
+        self.path.setText(choice.path)
+        self._refresh_artifacts()
+        self.artifact.setCurrentText(choice.file or "")
+        if choice.backend in [self.backend.itemText(i) for i in range(self.backend.count())]:
+            self.backend.setCurrentText(choice.backend)
+        if self._auto_name:
+            self.name.setText(default_name(self.spec().config))
 
     def _chunk_row(self) -> QWidget:
         box = QWidget()

@@ -1,0 +1,1 @@
+"""Speed and memory measurements (``rerank-playground bench``); workers run in their own processes."""

@@ -1,0 +1,52 @@
+"""`rerank-playground bench` end to end on the tiny fixture models: real workers, real runtimes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.core.errors import BadInputError
+
+
+@pytest.fixture()
+def tiny_bert(fixtures_dir):
+    path = fixtures_dir / "tiny-bert"
+    if not (path / "onnx" / "model_quantized.onnx").is_file():
+        pytest.skip("tiny-bert fixture not generated yet (branch fixtures)")
+    return path
+
+
+def test_all_backends_with_baselines_json(tiny_bert, capsys):
+    rc = main(["bench", "--model", str(tiny_bert), "--backend", "all", "--docs", "6", "--doc-tokens", "12",
+               "--reps", "2", "--latency-queries", "2", "--baseline", "--threads", "1", "--json"])
+    assert rc == 0
+    data = json.loads(capsys.readouterr().out)
+    reports = {r["backend"]: r for r in data["reports"]}
+    assert set(reports) == {"onnx", "gguf", "ct2"}
+    for name, rep in reports.items():
+        engines = {e["name"]: e for e in rep["engines"]}
+        assert engines["ours"]["rss_mb"] > 10 and engines["ours"]["load_ms"] > 0
+        assert engines["ours"]["device"].lower().startswith("cpu")
+        cell = rep["cells"][0]
+        assert cell["n_docs"] == 6 and all(len(m["seconds"]) == 2 for m in cell["measurements"])
+        assert cell["max_abs_diff"]["raw"] < 1e-3, name  # the baseline computes the same scores
+        assert rep["latency"]["queries"] == 2 and rep["latency"]["p95_ms"] >= rep["latency"]["p50_ms"]
+    assert "embed-list" in {m["name"] for m in reports["gguf"]["cells"][0]["measurements"]}
+    assert {t["backend"] for t in data["targets"]} == {"onnx", "gguf", "ct2"}
+
+
+def test_sweep_plot_needs_sweep_and_backend_names_are_checked(tiny_bert):
+    with pytest.raises(BadInputError, match="--sweep"):
+        main(["--debug", "bench", "--model", str(tiny_bert), "--plot", "x.png"])
+    with pytest.raises(BadInputError, match="choose from"):
+        main(["--debug", "bench", "--model", str(tiny_bert), "--backend", "tensorrt"])
+    with pytest.raises(BadInputError, match="single --backend"):
+        main(["--debug", "bench", "--model", str(tiny_bert), "--backend", "all", "--file", "onnx/model.onnx"])
+
+
+def test_missing_model_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    rc = main(["bench", "--model", str(tmp_path / "nope"), "--backend", "onnx", "--docs", "2"])
+    assert rc == 2
+    assert "error:" in capsys.readouterr().err
