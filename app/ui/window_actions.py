@@ -51,6 +51,7 @@ class WindowActions:
         self.cancel.setEnabled(False)
         self.evaluate = a("Evaluate…", self.open_evaluate, "Ctrl+Shift+E",
                           "Score a labelled dataset in the chosen columns: NDCG, MRR, recall, latency, drift")
+        self.evaluate_view = None
         self.new_session = a("New session", self.new_session_action, QKeySequence.StandardKey.New)
         self.open_session = a("Open session…", self.open_session_dialog, QKeySequence.StandardKey.Open)
         self.save_session = a("Save session", self.save_session_action, QKeySequence.StandardKey.Save)
@@ -141,7 +142,7 @@ class WindowActions:
         """Show the Evaluate view (one per window, kept while the window lives) with the current columns."""
         from app.ui.evaluate_view import EvaluateView
 
-        view = getattr(self, "evaluate_view", None)
+        view = self.evaluate_view
         if view is None:
             view = self.evaluate_view = EvaluateView(self.w)
         elif not view.busy:
