@@ -168,6 +168,8 @@ def score_command(spec: ColumnSpec, query: str, docs_file: str | os.PathLike) ->
     Defaults are left out. ``use_template=False`` has no CLI flag; the command then ends with a shell comment
     saying so, rather than silently scoring differently."""
     c, o = spec.config, spec.options
+    if c.backend == "remote":
+        return _remote_command(spec, query, docs_file)
     args = [PROGRAM, "score", "--model", c.path, "--backend", c.backend, "--device", c.device]
     if c.file:
         args += ["--file", c.file]
@@ -184,6 +186,23 @@ def score_command(spec: ColumnSpec, query: str, docs_file: str | os.PathLike) ->
     command = shlex.join(args)
     if not o.use_template:
         command += "  # this column scores without the prompt template; the CLI always uses it"
+    return command
+
+
+def _remote_command(spec: ColumnSpec, query: str, docs_file: str | os.PathLike) -> str:
+    """The remote column's command; its API key is never written out (the CLI reads it from the environment)."""
+    c = spec.config
+    args = [PROGRAM, "score", "--backend", "remote", "--url", c.path]
+    if c.api_style:
+        args += ["--api", c.api_style]
+    if c.remote_model:
+        args += ["--remote-model", c.remote_model]
+    if c.family:
+        args += ["--family", c.family]
+    args += ["--query", query, "--docs", os.fspath(docs_file), *_option_args(spec.options)]
+    command = shlex.join(args)
+    if c.api_key:
+        command += "  # the server needs its API key: set RERANK_PLAYGROUND_REMOTE_API_KEY first"
     return command
 
 

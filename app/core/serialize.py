@@ -82,7 +82,10 @@ def _check_type(value: Any, annotation: str, where: str) -> None:
 
 
 def backend_config_to_dict(config: BackendConfig) -> dict:
-    return asdict(config)
+    """Everything but a remote column's API key: it is never written to a file in plain text."""
+    out = asdict(config)
+    out["api_key"] = None
+    return out
 
 
 def backend_config_from_dict(data: Any, where: str = "config") -> BackendConfig:

@@ -77,16 +77,34 @@ def _load(msg: LoadRequest):
 
     try:
         backend = registry.load(msg.config)
+        return backend, _model_info(backend, msg.config)
     except PlaygroundError as exc:
-        return None, Failure(type(exc).__name__, str(exc))
+        return None, Failure(_kind(exc), str(exc))
     except Exception as exc:  # runtimes raise their own exception types
         log.exception("load failed")
         return None, Failure("unexpected", f"{type(exc).__name__}: {exc}")
-    family = backend.family
-    info = ModelInfo(backend.model_name, backend.name, family.name, backend.device, backend.precision,
+
+
+def _kind(exc: PlaygroundError) -> str:
+    """The nearest class of ``app.core.errors`` (known on the app's side), so a backend's own subclass such as
+    RemoteError keeps its plain message instead of reading as an unexpected error."""
+    from app.core import errors
+
+    for cls in type(exc).__mro__:
+        if getattr(errors, cls.__name__, None) is cls:
+            return cls.__name__
+    return "PlaygroundError"
+
+
+def _model_info(backend, config) -> ModelInfo:
+    family = getattr(backend, "family", None)
+    if family is None:  # a remote server tokenizes itself: no local family, no instruction, its own limit
+        style = getattr(getattr(backend, "style", None), "name", "remote")
+        return ModelInfo(backend.model_name, backend.name, config.family or f"{style} API", backend.device,
+                         backend.precision, backend.load_ms, False, 0, tuple(backend.static_warnings))
+    return ModelInfo(backend.model_name, backend.name, family.name, backend.device, backend.precision,
                      backend.load_ms, family.instruction_aware, family.max_length,
                      tuple(backend.static_warnings))
-    return backend, info
 
 
 def _score(backend, msg: ScoreRequest, conn: Connection, cancel_event):
@@ -100,7 +118,7 @@ def _score(backend, msg: ScoreRequest, conn: Connection, cancel_event):
         return backend.score(msg.query, list(msg.documents), msg.options, progress=progress,
                              cancelled=cancel_event.is_set)
     except PlaygroundError as exc:
-        return Failure(type(exc).__name__, str(exc))
+        return Failure(_kind(exc), str(exc))
     except Exception as exc:
         log.exception("scoring failed")
         return Failure("unexpected", f"{type(exc).__name__}: {exc}")

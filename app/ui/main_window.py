@@ -49,6 +49,8 @@ class MainWindow(QMainWindow):
         self.message_bar = Banner(self)
         self._build_layout()
         self.actions_ = WindowActions(self)
+        self.documents_panel.grades_changed.connect(self._update_grade_metrics)
+        self.documents_panel.changed.connect(self._update_grade_metrics)
         self.resize(1400, 860)
 
     def _build_layout(self) -> None:
@@ -144,7 +146,8 @@ class MainWindow(QMainWindow):
         if not docs:
             return "There are no documents: drop files on the Documents panel, paste text or click Add, then Run."
         if any(c.busy for c in self.column_controllers()):
-            return "A run is still in progress: wait for it or click Cancel first."
+            return ("A run or an evaluation is still in progress: wait for it or click Cancel (in the window or "
+                    "the Evaluate view) first.")
         return None
 
     def cancel(self) -> None:
@@ -157,6 +160,8 @@ class MainWindow(QMainWindow):
         return any(c.busy for c in self.column_controllers())
 
     def _job_done(self, controller: ColumnController) -> None:
+        if controller.job_kind == "task":  # e.g. an evaluation: not part of the window's Run
+            return
         self._running.discard(controller)
         if controller.state == states.FAILED:
             self.message_bar.show_message(f"Column '{controller.spec.name}' failed: {controller.message}",
@@ -198,6 +203,21 @@ class MainWindow(QMainWindow):
         done = [(c.spec.name, c.last_run, c.documents) for c in self.column_controllers() if c.last_run]
         self.drift_panel.set_columns(done)
         self._update_token_info()
+        self._update_grade_metrics()
+
+    def _update_grade_metrics(self) -> None:
+        """Each column's NDCG / MRR on the user's grades (only for results of the current documents)."""
+        from app.ui.grade_metrics import grade_summary
+
+        grades = self.documents_panel.grades()
+        if all(g is None for g in grades):  # the common case: nothing graded, nothing to compare
+            for widget in self.columns.widgets:
+                widget.set_grade_text("")
+            return
+        docs = self.documents_panel.documents()
+        for widget in self.columns.widgets:
+            c = widget.controller
+            widget.set_grade_text(grade_summary(c.last_run if c.documents == docs else None, grades))
 
     def _update_token_info(self) -> None:
         docs = self.documents_panel.documents()

@@ -49,6 +49,9 @@ class WindowActions:
         self.run = a("Run ▶", self.w.run, "Ctrl+Return", "Score the query and documents in every column")
         self.cancel = a("Cancel", self.w.cancel, "Esc", "Stop every column at its next batch")
         self.cancel.setEnabled(False)
+        self.evaluate = a("Evaluate…", self.open_evaluate, "Ctrl+Shift+E",
+                          "Score a labelled dataset in the chosen columns: NDCG, MRR, recall, latency, drift")
+        self.evaluate_view = None
         self.new_session = a("New session", self.new_session_action, QKeySequence.StandardKey.New)
         self.open_session = a("Open session…", self.open_session_dialog, QKeySequence.StandardKey.Open)
         self.save_session = a("Save session", self.save_session_action, QKeySequence.StandardKey.Save)
@@ -78,6 +81,8 @@ class WindowActions:
         run_menu = bar.addMenu("&Run")
         for action in (self.add_column, self.run, self.cancel):
             run_menu.addAction(action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.evaluate)
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Main", self.w)
@@ -132,6 +137,19 @@ class WindowActions:
         dialog = ColumnSettingsDialog(controller.spec, _backend_names(), self.w)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             controller.set_spec(dialog.spec())
+
+    def open_evaluate(self):
+        """Show the Evaluate view (one per window, kept while the window lives) with the current columns."""
+        from app.ui.evaluate_view import EvaluateView
+
+        view = self.evaluate_view
+        if view is None:
+            view = self.evaluate_view = EvaluateView(self.w)
+        elif not view.busy:
+            view.refresh_columns_keep()
+        view.show()
+        view.raise_()
+        return view
 
     def copy_request(self, widget, kind: str) -> str:
         """Put the column's request on the clipboard (Cohere/Jina JSON body or a CLI command) and return it."""

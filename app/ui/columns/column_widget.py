@@ -72,6 +72,12 @@ class ColumnWidget(QFrame):
         layout.addWidget(self._build_view(), 1)
         self.footer = QLabel(self)
         layout.addWidget(self.footer)
+        self.grade_line = QLabel(self)  # NDCG / MRR on the user's grades (documents panel)
+        self.grade_line.setToolTip("NDCG and MRR of this column's ranking on the grades (0-3) you gave in the "
+                                   "Documents panel; ungraded documents count as 0")
+        self.grade_line.setWordWrap(True)
+        self.grade_line.hide()
+        layout.addWidget(self.grade_line)
         self._connect()
         self._refresh_header()
 
@@ -192,6 +198,11 @@ class ColumnWidget(QFrame):
             self.badge.setText(f"⚠ {len(warnings)}")
             items = "".join(f"<li><b>{escape(w.code)}</b>: {escape(w.message)}</li>" for w in warnings.values())
             self.badge.setToolTip(f"<p>Scores may differ from the reference implementation:</p><ul>{items}</ul>")
+
+    def set_grade_text(self, text: str) -> None:
+        """Show (or with '' hide) the line with this column's metrics on the user's grades."""
+        self.grade_line.setText(text)
+        self.grade_line.setVisible(bool(text))
 
     def set_normalized(self, normalized: bool) -> None:
         self.model.set_normalized(normalized)

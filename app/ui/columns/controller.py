@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from app.core.types import Document, ScoreRun
 from app.runtime import ModelInfo, ModelWorker
 from app.ui.columns.spec import ColumnSpec, run_options
-from app.ui.jobs import Job, JobRunner
+from app.ui.jobs import Job, JobRunner, ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class ColumnController(QObject):
         self._runner = runner
         self._worker = worker_factory(f"column-{self.uid}")
         self._job: Job | None = None
+        self.job_kind = ""  # "run" (a Run of the window) or "task" (submit_task, e.g. an evaluation)
         self.state = IDLE
         self.info: ModelInfo | None = None
         self.last_run: ScoreRun | None = None
@@ -85,13 +86,27 @@ class ColumnController(QObject):
         job.signals.returned.connect(self._on_returned)
         job.signals.errored.connect(self._on_errored)
         job.signals.finished.connect(self._on_finished)
-        self._job = job
+        self._job, self.job_kind = job, "run"
         self._pending_docs = list(docs)
         self._set_state(LOADING if self._worker.info is None or self._worker.config != spec.config
                         else RUNNING)
         self.progressChanged.emit(0, 0)
         self._runner.submit(job)
         return True
+
+    def submit_task(self, work: Callable[[ModelWorker, ProgressFn], object]) -> Job | None:
+        """Run ``work(worker, progress)`` on this column's warm worker as one job (e.g. an evaluation).
+
+        The column is busy meanwhile (a Run waits), and its display is left as it is. Returns the job, whose
+        signals report the outcome, or None when the column is busy."""
+        if self.busy:
+            return None
+        worker = self._worker
+        job = Job(lambda progress: work(worker, progress))
+        job.signals.finished.connect(self._on_finished)
+        self._job, self.job_kind = job, "task"
+        self._runner.submit(job)
+        return job
 
     def restore(self, run: ScoreRun, documents: Sequence[Document]) -> None:
         """Show a saved run (from a session) as this column's last result; the model is not loaded."""

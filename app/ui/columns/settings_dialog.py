@@ -1,7 +1,9 @@
-"""Column settings: model artifact (local folder or file), backend, device and scoring options."""
+"""Column settings: a local model artifact (folder or file, backend, device) or a remote rerank endpoint
+(URL, API style, key), and the scoring options."""
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.core.types import Aggregate, BackendConfig, ChunkOptions, ScoreOptions
 from app.ui.columns.discover import backend_for, list_artifacts
+from app.ui.columns.remote_fields import LOCAL, REMOTE, RemoteFields
 from app.ui.columns.spec import ColumnSpec, default_name
 
 COMPUTE_TYPES = ("", "int8", "int8_float32", "int8_float16", "float16", "bfloat16", "float32")
@@ -39,6 +42,11 @@ class ColumnSettingsDialog(QDialog):
         self.name.setPlaceholderText("column title (empty: from the model and backend)")
         self.name.textEdited.connect(lambda _t: setattr(self, "_auto_name", False))
         form.addRow("Name", self.name)
+        self.source = QComboBox()
+        self.source.addItems([LOCAL, REMOTE])
+        self.source.setToolTip("A model on this computer, or a rerank server over HTTP (its results, drift and "
+                               "latency show like a local column's)")
+        form.addRow("Source", self.source)
         self.path = QLineEdit(spec.config.path)
         self.path.setPlaceholderText("a model folder (with config.json and tokenizer.json) or a model file")
         folder_btn, file_btn = QPushButton("Folder…"), QPushButton("File…")
@@ -54,8 +62,9 @@ class ColumnSettingsDialog(QDialog):
         self.artifact.setEditable(True)
         form.addRow("Artifact", self.artifact)
         self.backend = QComboBox()
-        self.backend.addItems(backends)
+        self.backend.addItems([b for b in backends if b != "remote"])
         form.addRow("Backend", self.backend)
+        self.remote = RemoteFields(form)
         self.device = QComboBox()
         self.device.addItems(["cpu", "cuda"])
         form.addRow("Device", self.device)
@@ -81,6 +90,10 @@ class ColumnSettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self._local_rows = (row, self.artifact, self.backend, self.device, self.threads, self.compute,
+                            self.gpu_layers)
+        self._form = form
+        self.source.currentTextChanged.connect(self._source_changed)
         self.path.editingFinished.connect(self._refresh_artifacts)
         self.artifact.currentTextChanged.connect(self._artifact_changed)
         self.backend.currentTextChanged.connect(self._backend_changed)
@@ -136,9 +149,14 @@ class ColumnSettingsDialog(QDialog):
 
     def _load(self, spec: ColumnSpec) -> None:
         cfg, opts = spec.config, spec.options
+        is_remote = cfg.backend == "remote"
+        if is_remote:
+            self.remote.load(cfg)
+            self.path.setText("")
         self._refresh_artifacts()
         self.artifact.setCurrentText(cfg.file or "")
-        self.backend.setCurrentText(cfg.backend)
+        if not is_remote:
+            self.backend.setCurrentText(cfg.backend)
         self.device.setCurrentText(cfg.device)
         self.threads.setValue(cfg.threads)
         self.compute.setCurrentIndex(COMPUTE_TYPES.index(cfg.compute_type) if cfg.compute_type in COMPUTE_TYPES
@@ -153,10 +171,16 @@ class ColumnSettingsDialog(QDialog):
         self._options = opts
         self.chunk_on.toggled.emit(self.chunk_on.isChecked())
         self._backend_changed(self.backend.currentText())
+        self.source.setCurrentText(REMOTE if is_remote else LOCAL)
+        self._source_changed(self.source.currentText())
+
+    @property
+    def is_remote(self) -> bool:
+        return self.source.currentText() == REMOTE
 
     def spec(self) -> ColumnSpec:
         compute = COMPUTE_TYPES[self.compute.currentIndex()] or None
-        cfg = BackendConfig(path=self.path.text().strip(), backend=self.backend.currentText(),
+        cfg = self.remote.config(self.family.text().strip() or None) if self.is_remote else BackendConfig(path=self.path.text().strip(), backend=self.backend.currentText(),
                             device=self.device.currentText(), file=self.artifact.currentText().strip() or None,
                             threads=self.threads.value(), compute_type=compute,
                             n_gpu_layers=self.gpu_layers.value(), family=self.family.text().strip() or None)
@@ -172,7 +196,11 @@ class ColumnSettingsDialog(QDialog):
 
     def accept(self) -> None:
         path = self.path.text().strip()
-        if not path or not Path(path).expanduser().exists():
+        problem = self.remote.problem() if self.is_remote else None
+        if problem:
+            self.hint.setText(f"<span style='color:#cf222e'>{escape(problem)}</span>")
+            return
+        if not self.is_remote and (not path or not Path(path).expanduser().exists()):
             self.hint.setText(f"<span style='color:#cf222e'>Model not found: '{path}'. Pick a folder or "
                               "file that exists.</span>")
             return
@@ -214,6 +242,14 @@ class ColumnSettingsDialog(QDialog):
         backend = backend_for(base / rel if rel else base)
         if backend and self.backend.currentText() in ("onnx", "gguf", "ct2"):
             self.backend.setCurrentText(backend)
+
+    def _source_changed(self, source: str) -> None:
+        remote = source == REMOTE
+        for field in self._local_rows:
+            self._form.setRowVisible(field, not remote)
+        self.remote.set_visible(remote)
+        if self._auto_name:
+            self.name.setText(self.spec().name)
 
     def _backend_changed(self, backend: str) -> None:
         self.compute.setEnabled(backend == "ct2")

@@ -14,7 +14,12 @@ __all__ = ["ColumnSpec", "default_name", "new_spec", "run_options"]
 
 
 def default_name(cfg: BackendConfig) -> str:
-    """Short header text, e.g. 'starter · ONNX model_quantized · CPU'."""
+    """Short header text, e.g. 'starter · ONNX model_quantized · CPU' or 'rerank-v1 · host:8080 · Remote tei'."""
+    if cfg.backend == "remote":
+        from urllib.parse import urlsplit
+
+        host = urlsplit(cfg.path).netloc or cfg.path
+        return " · ".join(p for p in (cfg.remote_model, host, f"Remote {cfg.api_style or 'auto'}") if p)
     base = Path(cfg.path)
     is_file = base.suffix in (".onnx", ".gguf") or base.is_file()
     model = base.parent.name if is_file else base.name
