@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
@@ -49,6 +49,13 @@ class MainWindow(QMainWindow):
         self.message_bar = Banner(self)
         self._build_layout()
         self.actions_ = WindowActions(self)
+        # Drift, token counts and grade metrics follow a column's results one event-loop turn later, so a
+        # 1,000-document result never makes one long burst of GUI-thread work (and two columns finishing
+        # together refresh them once).
+        self._derived_refresh = QTimer(self)
+        self._derived_refresh.setSingleShot(True)
+        self._derived_refresh.setInterval(0)
+        self._derived_refresh.timeout.connect(self._refresh_derived)
         self.documents_panel.grades_changed.connect(self._update_grade_metrics)
         self.documents_panel.changed.connect(self._update_grade_metrics)
         self.resize(1400, 860)
@@ -91,7 +98,7 @@ class MainWindow(QMainWindow):
         widget.removeRequested.connect(self.remove_column)
         widget.copyRequested.connect(self.actions_.copy_request)
         widget.set_normalized(self.normalized)
-        controller.runFinished.connect(lambda _run: self._results_changed())
+        controller.runFinished.connect(lambda _run: self._results_changed(deferred=True))
         controller.infoChanged.connect(lambda _info: self._update_instruction())
         controller.specChanged.connect(lambda _spec: self._columns_changed())
         controller.jobDone.connect(lambda c=controller: self._job_done(c))
@@ -168,6 +175,8 @@ class MainWindow(QMainWindow):
                                           "error")
         self._update_run_state()
         if not self._running:
+            if self._derived_refresh.isActive():  # a finished Run has its drift and token counts shown
+                self._refresh_derived()
             self.runFinished.emit()
 
     def _update_run_state(self) -> None:
@@ -193,13 +202,20 @@ class MainWindow(QMainWindow):
         self.actions_.refresh_reference([self.controllers[w].spec.name for w in self.columns.widgets])
         self._update_instruction()
 
-    def _results_changed(self) -> None:
+    def _results_changed(self, deferred: bool = False) -> None:
         ref = self.reference_index()
         ref_widget = self.columns.widgets[ref] if ref is not None else None
         ref_ranks = ref_widget.model.ranks() if ref_widget is not None and ref_widget.model.run else None
         for widget in self.columns.widgets:
             same_docs = ref_widget is not None and widget.controller.documents == ref_widget.controller.documents
             widget.set_reference_ranks(ref_ranks if widget is not ref_widget and same_docs else None)
+        if deferred:
+            self._derived_refresh.start()
+        else:
+            self._refresh_derived()
+
+    def _refresh_derived(self) -> None:
+        self._derived_refresh.stop()
         done = [(c.spec.name, c.last_run, c.documents) for c in self.column_controllers() if c.last_run]
         self.drift_panel.set_columns(done)
         self._update_token_info()
