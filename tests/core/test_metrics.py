@@ -49,3 +49,18 @@ def test_drift_summary_and_changed_ranks():
 
 def test_ranks_ties_keep_input_order():
     assert ranks([0.5, 0.9, 0.5]) == [2, 1, 3]
+
+
+def test_kendall_tau_blocks_match_the_full_computation():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=700).round(1)  # rounding makes ties
+    b = a + rng.normal(scale=0.5, size=700).round(1)
+    assert kendall_tau(a, b, block=64) == pytest.approx(kendall_tau(a, b, block=10_000))
+    # reference: the plain O(n^2) definition of tau-b
+    iu = np.triu_indices(700, k=1)
+    dx = np.sign(a[:, None] - a[None, :])[iu]
+    dy = np.sign(b[:, None] - b[None, :])[iu]
+    expected = np.sum(dx * dy) / np.sqrt(np.sum(dx != 0) * np.sum(dy != 0))
+    assert kendall_tau(a, b, block=64) == pytest.approx(expected)
