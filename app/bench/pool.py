@@ -19,6 +19,13 @@ class BenchWorkerError(PlaygroundError):
     """A bench worker failed to load or run its engine (message names the engine)."""
 
 
+def worker_command(python: str) -> list[str]:
+    """How to start a bench worker: ``python -m app.bench.worker``, or the frozen app's hidden flag."""
+    if getattr(sys, "frozen", False) and python == sys.executable:
+        return [python, "--bench-worker"]  # a PyInstaller bundle has no -m: the app runs the worker itself
+    return [python, "-m", "app.bench.worker"]
+
+
 @dataclass
 class Worker:
     """One engine in its own process; ``name`` is how tables and JSON refer to it."""
@@ -35,7 +42,7 @@ class Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(APP_ROOT), env.get("PYTHONPATH", "")) if p)
         self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
         try:
-            self.proc = subprocess.Popen([self.python, "-m", "app.bench.worker"], stdin=subprocess.PIPE,
+            self.proc = subprocess.Popen(worker_command(self.python), stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=self._log, text=True, env=env,
                                          bufsize=1)
         except OSError as exc:
