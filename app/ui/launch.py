@@ -44,6 +44,7 @@ def build_window(restore: bool = True):
     starter = starter_model_dir()
     if starter is not None:
         sample_workspace(window, starter)
+        window.first_run = True  # launch() scores the sample once the window is up
     else:
         window.message_bar.show_message("Start by adding a column: Add column → pick a model folder or file "
                                         "(ONNX, GGUF or a CTranslate2 folder).", "info")
@@ -62,4 +63,8 @@ def launch(argv: list[str] | None = None) -> int:
     window = build_window()
     restore_geometry(window)
     window.show()
+    if window.first_run:  # first start: show the three starter rankings straight away
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, window.run)
     return app.exec()

@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self._retired: list[ColumnController] = []
         self._running: set[ColumnController] = set()
         self.normalized = True
+        self.first_run = False  # set by launch.build_window when it opens the starter sample workspace
         self.query_panel = QueryPanel(self)
         self.documents_panel = DocumentsPanel(self)
         self.columns = ColumnsArea(self)
