@@ -11,11 +11,13 @@ from app.paths import starter_model_dir
 
 
 def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False,
-                   extra_backends: tuple[str, ...] = ()) -> None:
+                   extra_backends: tuple[str, ...] = (), backend_list: bool = False) -> None:
+    """Model/backend/device options; ``backend_list`` takes a comma-separated list (checked by the command)."""
     p.add_argument("--model", help="model folder or file (default: the bundled starter model)")
-    p.add_argument("--backend", choices=["onnx", "gguf", "ct2", *extra_backends],
+    p.add_argument("--backend", choices=None if backend_list else ["onnx", "gguf", "ct2", *extra_backends],
                    default=None if backend_required else "onnx", required=backend_required,
-                   help="inference runtime (default: onnx)")
+                   help="inference runtime(s): onnx, gguf, ct2" + (", comma-separated" if backend_list else "")
+                   + " (default: onnx)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--file", help="artifact inside the model folder, e.g. onnx/model_qint8_avx512.onnx")
     p.add_argument("--threads", type=int, default=0, help="runtime threads (default: the runtime's choice)")

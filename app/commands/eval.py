@@ -16,8 +16,7 @@ from app.paths import resources_dir
 
 def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="evaluate rerankers on labelled data", description=__doc__)
-    add_model_args(p)
-    p.set_defaults(backend="onnx")
+    add_model_args(p, backend_list=True)
     p.add_argument("--dataset", default=None, help="JSONL file ({query, documents, labels} per line) or a BEIR "
                    "folder (corpus.jsonl, queries.jsonl, qrels/test.tsv); default: the bundled held-out set")
     p.add_argument("--candidates", help="BEIR: TREC run file with the candidates per query (default: BM25 top-k)")
@@ -30,19 +29,26 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _backends(arg: str) -> list[str]:
-    names = [b.strip() for b in arg.split(",") if b.strip()]
-    bad = [b for b in names if b not in ("onnx", "gguf", "ct2")]
-    if bad or not names:
-        raise BadInputError(f"--backend: unknown backend(s) {', '.join(bad) or '(none)'}; use onnx, gguf, ct2 "
-                            "or a comma-separated list such as onnx,gguf,ct2.")
-    return names
+def _backends(arg: str) -> list[tuple[str, str | None]]:
+    """``onnx,gguf:gguf/model-f16.gguf,ct2:ct2`` -> [(backend, file or None), ...]."""
+    out = []
+    for item in (b.strip() for b in arg.split(",")):
+        if not item:
+            continue
+        name, _, file = item.partition(":")
+        if name not in ("onnx", "gguf", "ct2"):
+            raise BadInputError(f"--backend: unknown backend '{name}'; use onnx, gguf, ct2, a comma-separated list "
+                                "such as onnx,gguf,ct2, or BACKEND:FILE to pick an artifact (ct2:ct2-int8).")
+        out.append((name, file or None))
+    if not out:
+        raise BadInputError("--backend: name at least one backend.")
+    return out
 
 
-def _model_report(args: argparse.Namespace, backend: str, queries) -> EvalReport:
+def _model_report(args: argparse.Namespace, backend: str, file: str | None, queries) -> EvalReport:
     from app.backends import registry
 
-    path, file = resolve_model(args.model, args.file, backend)
+    path, file = resolve_model(args.model, file or args.file, backend)
     model = registry.load(BackendConfig(path, backend, device=args.device, file=file, threads=args.threads,
                                         compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers,
                                         family=args.family))
@@ -63,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
     queries = load_dataset(dataset, args.candidates, args.bm25_k, args.max_queries)
     backends = _backends(args.backend)
     if len(backends) > 1 and args.file:
-        raise BadInputError("--file picks one artifact; with several backends leave it out.")
-    reports = [_model_report(args, b, queries) for b in backends]
+        raise BadInputError("--file picks one artifact; with several backends use BACKEND:FILE in --backend.")
+    reports = [_model_report(args, b, f, queries) for b, f in backends]
     if not args.no_bm25:
         reports.append(evaluate("bm25 (candidates)", bm25_scorer, queries, args.k))
     if args.json:

@@ -61,3 +61,24 @@ def test_evaluate_perfect_and_bm25():
     assert rep.ndcg == pytest.approx(1.0) and rep.mrr == 1.0 and rep.recall == 1.0
     rev = evaluate("reversed", lambda q, d: [3.0, 1.0, 2.0], qs, k=1)
     assert rev.ndcg == 0.0 and rev.mrr == 0.0
+
+
+def test_eval_cli_on_two_backends(fixtures_dir, tmp_path, capsys):
+    from app.cli import main
+
+    p = tmp_path / "set.jsonl"
+    _write(p, [{"query": "what is a cat", "documents": ["a cat is an animal", "stocks fell", "dogs"],
+                "labels": [2, 0, 1]},
+               {"query": "stock market", "documents": ["stocks fell", "a cat"], "labels": [1, 0]}])
+    rc = main(["eval", "--model", str(fixtures_dir / "tiny-xlmr"), "--backend", "onnx,ct2:ct2", "--dataset", str(p),
+               "--json"])
+    assert rc == 0
+    import json as _json
+
+    out = _json.loads(capsys.readouterr().out)
+    names = [r["name"] for r in out["reports"]]
+    assert names[0].startswith("onnx") and names[1].startswith("ct2") and names[2] == "bm25 (candidates)"
+    onnx, ct2 = out["reports"][:2]
+    assert onnx["ndcg"] == pytest.approx(ct2["ndcg"])  # both fp32 paths: same ranking
+    assert main(["eval", "--model", str(fixtures_dir / "tiny-xlmr"), "--backend", "onnx,tpu", "--dataset",
+                 str(p)]) == 2
