@@ -25,7 +25,8 @@ from common import (EVAL_FILE, SEED, WORK, bm25_tokens, embed, load_biencoder, s
 
 HELDOUT_PCT = 6          # % of groups held out (by hash of the group id)
 MAX_HELDOUT_GROUP = 40   # bigger groups always go to training (keeps the held-out corpus diverse)
-DOC_CHARS = 800          # documents are cut to this many characters (at a word boundary)
+DOC_CHARS = 800          # documents are cut to this many characters (at a word boundary) for retrieval
+SHIP_CHARS = 700         # ... and to this many in the shipped eval file (keeps it under 2 MB)
 MAX_PER_GROUP = 2       # at most this many candidates from any one other group (diversity)
 NEAR_DUP_COS = 0.92      # a mined negative this close to the positive is skipped (likely a fork/duplicate)
 
@@ -160,6 +161,14 @@ def build_train(train, syn_groups, bienc, args, rng):
     return rows
 
 
+def write_eval_file(rows) -> None:
+    """The shipped held-out set: {"query", "documents", "labels"} per line, documents cut to SHIP_CHARS."""
+    with open(EVAL_FILE, "w", encoding="utf-8") as f:
+        for r in rows:
+            line = {"query": r["query"], "documents": [cut(d, SHIP_CHARS) for d in r["documents"]], "labels": r["labels"]}
+            f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
 def leakage_report(train, heldout_rows, heldout_pkgs) -> dict:
     tr_groups = {p.group for p in train}
     tr_keys = {k for p in train for k in p.keys}
@@ -209,7 +218,7 @@ def main():
     write_jsonl(out / "train.jsonl", tr_rows)
     write_jsonl(out / "heldout_full.jsonl", ho_rows)
     if not args.quick:
-        write_jsonl(EVAL_FILE, ({k: r[k] for k in ("query", "documents", "labels")} for r in ho_rows))
+        write_eval_file(ho_rows)
     manifest = {"args": {k: str(v) for k, v in vars(args).items()}, "seed": SEED, "lists": provenance,
                 "list_sha256": {k: hashlib.sha256(open(v, "rb").read()).hexdigest() for k, v in provenance.items()},
                 "packages": len(pkgs), "train_packages": len(train), "heldout_packages": len(heldout),

@@ -121,13 +121,13 @@ def export_ct2(model, model_dir: Path, ship: Path) -> Path:
              **{"classifier.weight": model.classifier.weight.detach().numpy().astype(np.float32),
                 "classifier.bias": model.classifier.bias.detach().numpy().astype(np.float32)})
     shutil.copy(model_dir / "config.json", out / "hf_config.json")
-    load_tokenizer(model_dir / "tokenizer.json").save(str(out / "tokenizer.json"))
+    load_tokenizer(model_dir / "tokenizer.json").save(str(out / "tokenizer.json"), pretty=False)
     return out
 
 
 def write_top_level(model_dir: Path, ship: Path) -> None:
     shutil.copy(model_dir / "config.json", ship / "config.json")
-    load_tokenizer(model_dir / "tokenizer.json").save(str(ship / "tokenizer.json"))
+    load_tokenizer(model_dir / "tokenizer.json").save(str(ship / "tokenizer.json"), pretty=False)
     cfg = json.loads((model_dir / "tokenizer_config.json").read_text())
     cfg["model_max_length"] = 512
     (ship / "tokenizer_config.json").write_text(json.dumps(cfg, indent=1) + "\n")

@@ -29,11 +29,19 @@ def build_model():
 
     model = BertForSequenceClassification.from_pretrained(
         str(base_model_dir()), num_labels=1, attn_implementation="sdpa")
-    tte = model.bert.embeddings.token_type_embeddings
+    emb = model.bert.embeddings
     with torch.no_grad():
-        tte.weight[1].copy_(tte.weight[0])
-    tte.weight.requires_grad_(False)
+        emb.token_type_embeddings.weight[1].copy_(emb.token_type_embeddings.weight[0])
+    # token types frozen (faithfulness); word/position embeddings frozen (small data, keeps general vocabulary)
+    for table in (emb.token_type_embeddings, emb.word_embeddings, emb.position_embeddings):
+        table.weight.requires_grad_(False)
     return model
+
+
+def param_groups(model, lr: float, head_lr: float):
+    head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith(("classifier", "bert.pooler"))]
+    body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith(("classifier", "bert.pooler"))]
+    return [{"params": body, "lr": lr}, {"params": head, "lr": head_lr}]
 
 
 def make_groups(row, rng: random.Random, n_hard: int, n_rand: int):
@@ -100,7 +108,7 @@ def train(args):
     model = build_model()
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    opt = torch.optim.AdamW(param_groups(model, args.lr, args.head_lr), weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / args.warmup) * max(0.0, (args.steps - s) / max(1, args.steps - args.warmup)))
     stream, log, t0 = Batches(rows, tok, args), [], time.time()
@@ -115,7 +123,7 @@ def train(args):
         opt.zero_grad(set_to_none=True)
         if step % args.log_every == 0 or step == args.steps - 1:
             rec = {"step": step, "epoch": stream.epoch, "loss": round(float(loss), 4),
-                   **{k: round(v, 4) for k, v in parts.items()}, "lr": sched.get_last_lr()[0],
+                   **{k: round(v, 4) for k, v in parts.items()}, "lr": round(sched.get_last_lr()[0], 8),
                    "tokens": int(mask.sum()), "elapsed_s": round(time.time() - t0, 1)}
             log.append(rec)
             print(json.dumps(rec), flush=True)
@@ -145,12 +153,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=WORK / "data")
     ap.add_argument("--out", type=Path, default=WORK / "model")
-    ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--steps", type=int, default=320)
     ap.add_argument("--batch-queries", type=int, default=6)
     ap.add_argument("--hard", type=int, default=4)
     ap.add_argument("--rand", type=int, default=1)
-    ap.add_argument("--lr", type=float, default=5e-5)
-    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--lr", type=float, default=7e-5)
+    ap.add_argument("--head-lr", type=float, default=7e-4, help="pooler + classifier")
+    ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--max-len", type=int, default=TRAIN_MAX_LEN)
     ap.add_argument("--distill", type=float, default=0.0)
     ap.add_argument("--t-scale", type=float, default=20.0, help="teacher target = t_scale * cos + t_shift")
