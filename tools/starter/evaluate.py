@@ -128,7 +128,7 @@ def main():
     ap.add_argument("--runtimes", action="store_true",
                     help="check the shipped ONNX/GGUF/CT2 artifacts against the saved torch logits (app venv)")
     ap.add_argument("--skip-baselines", action="store_true")
-    ap.add_argument("--gguf-limit", type=int, default=100, help="queries scored through llama.cpp (0 = all)")
+    ap.add_argument("--gguf-limit", type=int, default=0, help="only the first N queries through llama.cpp (0 = all)")
     ap.add_argument("--ref", type=Path, default=WORK / "torch_logits.json")
     ap.add_argument("--out", type=Path, default=WORK / "eval_results.json")
     args = ap.parse_args()

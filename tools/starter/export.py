@@ -52,7 +52,9 @@ def export_onnx(model, work: Path, ship: Path) -> Path:
                                     "logits": {0: "batch"}}, do_constant_folding=True)
     out = ship / "onnx" / "model_quantized.onnx"
     out.parent.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
+    # per-channel weight scales halved the drift vs torch here (mean |delta| 0.50 -> 0.19 logits on 1,200 pairs);
+    # reduce_range made it worse; keeping the word embeddings / last layers in fp32 gained little for +5-35 MB
+    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True)
     return out
 
 

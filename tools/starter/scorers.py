@@ -110,7 +110,7 @@ class GGUFScorer:
     def detokenize(self, ids) -> str:
         buf = ctypes.create_string_buffer(8192)
         arr = (self.lc.llama_token * len(ids))(*ids)
-        n = self.lc.llama_detokenize(self.vocab, arr, len(ids), buf, len(buf), False, False)
+        n = self.lc.llama_detokenize(self.vocab, arr, len(ids), buf, len(buf), False, True)  # render specials
         return buf.raw[:n].decode("utf-8", "replace")
 
     def tokenize(self, text: str, add_special=True):
