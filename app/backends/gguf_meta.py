@@ -28,6 +28,25 @@ def _value(field) -> str:
     return str(part.tolist()[0] if isinstance(part, np.ndarray) else part)
 
 
+IDENTICAL_TOKEN_TYPES = "rerank_playground.token_types_identical"  # derived from the weights, not stored
+
+
+def _token_type_rows_identical(reader) -> bool:
+    """True when every row of ``token_types.weight`` is the same vector: token types then change nothing.
+
+    Such a model (the bundled starter is one) scores the same whether a runtime feeds types 0/1 or all 0s,
+    so llama.cpp's all-zero token types cost no fidelity.
+    """
+    for t in reader.tensors:
+        if t.name != "token_types.weight":
+            continue
+        if t.tensor_type.name not in ("F32", "F16"):
+            return False
+        rows = np.asarray(t.data, dtype=np.float32).reshape(-1, int(t.shape[0]))
+        return len(rows) >= 2 and bool(np.all(rows == rows[0]))
+    return False
+
+
 def read_gguf(path: Path) -> tuple[dict[str, str], dict[str, tuple[int, ...]], str]:
     """(metadata, tensor shapes, precision) of a GGUF file."""
     try:
@@ -49,6 +68,8 @@ def read_gguf(path: Path) -> tuple[dict[str, str], dict[str, tuple[int, ...]], s
         shapes[t.name] = tuple(int(x) for x in t.shape)
         types[t.name] = t.tensor_type.name
     meta = {name: _value(field) for name, field in reader.fields.items() if not name.startswith("GGUF.")}
+    if _token_type_rows_identical(reader):
+        meta[IDENTICAL_TOKEN_TYPES] = "true"
     weight_types = [v for k, v in types.items() if k.endswith("attn_q.weight") or k.endswith("ffn_up.weight")]
     precision = max(set(weight_types), key=weight_types.count) if weight_types else "unknown"
     return meta, shapes, precision.lower()

@@ -234,6 +234,8 @@ def detect_from_gguf(meta: dict[str, str], tensor_shapes: dict[str, tuple[int, .
     if arch in ("bert", "nomic-bert", "jina-bert-v2", "modern-bert", "neo-bert"):
         types = tensor_shapes.get("token_types.weight")
         type_vocab = int(min(types)) if types else 1
+        if meta.get("rerank_playground.token_types_identical") == "true":
+            type_vocab = 1  # all token-type rows equal: the model cannot depend on token types
         tokenizer_model = meta.get("tokenizer.ggml.model", "")
         name = "xlm-roberta" if tokenizer_model == "t5" else ("modernbert" if arch == "modern-bert" else "bert")
         has_cls_out = "cls.output.weight" in tensor_shapes or "cls.weight" in tensor_shapes

@@ -51,6 +51,17 @@ def test_gguf_detection_bert_without_pooler_warns():
     assert static_warnings(fam, "onnx", "fp32") == []
 
 
+def test_gguf_bert_with_identical_token_type_rows_needs_no_token_types():
+    """read_gguf marks a GGUF whose token-type embedding rows are all equal (the starter): no warning then."""
+    from app.backends.gguf_meta import IDENTICAL_TOKEN_TYPES
+
+    meta = {"general.architecture": "bert", "tokenizer.ggml.model": "bert", IDENTICAL_TOKEN_TYPES: "true"}
+    shapes = {"token_types.weight": (64, 2), "cls.output.weight": (64, 1), "cls.weight": (64, 64)}
+    fam = detect_from_gguf(meta, shapes)
+    assert not fam.uses_token_types and fam.has_pooler
+    assert static_warnings(fam, "gguf", "q8_0") == []
+
+
 def test_gguf_embedding_model_rejected():
     with pytest.raises(UnsupportedError, match="embedding model"):
         detect_from_gguf({"general.architecture": "bert"}, {"token_types.weight": (64, 2)})
