@@ -17,6 +17,7 @@ COMMANDS = ("score", "models", "bench", "eval", "serve")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rerank-playground", description="Compare rerankers across runtimes.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--about", action="store_true", help="print version, installed runtimes and credits")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("--self-test", action="store_true", help="score the sample with the starter model on "
                         "every backend and exit 0 when all agree on the top document")
@@ -32,8 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--bench-worker"]:  # internal: bench worker process inside a frozen bundle
@@ -44,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.about:
+        from app.core.about import about_text
+
+        print(about_text())
+        return 0
     if args.self_test:
         from app.commands import selftest
 

@@ -64,6 +64,7 @@ class WindowActions:
                         "Search the Hugging Face Hub, download models, manage the models on disk")
         self.models_dialog = None
         self.quit = a("Quit", self.w.close, QKeySequence.StandardKey.Quit)
+        self.about = a("About Rerank Playground", self.open_about, tip="Version, installed runtimes, credits")
 
     def _build_menus(self) -> None:
         bar = self.w.menuBar()
@@ -83,6 +84,8 @@ class WindowActions:
             run_menu.addAction(action)
         run_menu.addSeparator()
         run_menu.addAction(self.evaluate)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about)
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Main", self.w)
@@ -117,6 +120,11 @@ class WindowActions:
             self.reference.setCurrentIndex(1)
         self.reference.blockSignals(False)
         self.w._results_changed()
+
+    def open_about(self) -> None:
+        from app.ui.about_dialog import about_box
+
+        about_box(self.w).exec()
 
     # -- columns ----------------------------------------------------------------------------------
     def default_config(self) -> BackendConfig:
