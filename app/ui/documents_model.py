@@ -21,6 +21,10 @@ GRADES = (0, 1, 2, 3)
 CUT_MARK = "✂"
 PREVIEW_CHARS = 300
 TOOLTIP_CHARS = 1500
+# Combined once: PySide6 enum arithmetic costs microseconds, and data()/flags() run for every painted cell.
+_SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+_EDITABLE = _SELECTABLE | Qt.ItemFlag.ItemIsEditable
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 @dataclass
@@ -182,10 +186,10 @@ class DocumentsModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
-    def headerData(self, section: int, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole:
-            return HEADERS[section] if orientation == Qt.Horizontal else str(section + 1)
-        if role == Qt.ToolTipRole and orientation == Qt.Horizontal:
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section] if orientation == Qt.Orientation.Horizontal else str(section + 1)
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
             return {COL_TOKENS: f"Tokens the model sees for query + document; {CUT_MARK} marks a document the "
                                 "model will cut at its length limit.",
                     COL_GRADE: "Your relevance grade (0 = not relevant … 3 = perfect), used for NDCG on your own "
@@ -194,24 +198,21 @@ class DocumentsModel(QAbstractTableModel):
 
     def flags(self, index):
         if not index.isValid():
-            return Qt.ItemIsDropEnabled
-        base = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
-        if index.column() in (COL_TEXT, COL_GRADE):
-            base |= Qt.ItemIsEditable
-        return base
+            return Qt.ItemFlag.ItemIsDropEnabled
+        return _EDITABLE if index.column() in (COL_TEXT, COL_GRADE) else _SELECTABLE
 
-    def data(self, index, role=Qt.DisplayRole):
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         row, col = self._rows[index.row()], index.column()
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col)
-        if role == Qt.EditRole:
+        if role == Qt.ItemDataRole.EditRole:
             return row.text if col == COL_TEXT else row.grade if col == COL_GRADE else self._display(row, col)
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col)
-        if role == Qt.TextAlignmentRole and col in (COL_TOKENS, COL_GRADE):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_TOKENS, COL_GRADE):
+            return _RIGHT
         return None
 
     def _display(self, row: _Row, col: int) -> str:
@@ -241,8 +242,8 @@ class DocumentsModel(QAbstractTableModel):
             return row.source
         return None
 
-    def setData(self, index, value, role=Qt.EditRole) -> bool:
-        if role != Qt.EditRole or not index.isValid() or index.row() >= len(self._rows):
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.row() >= len(self._rows):
             return False
         row = self._rows[index.row()]
         if index.column() == COL_TEXT:
@@ -271,10 +272,10 @@ class DocumentsModel(QAbstractTableModel):
     # ------------------------------------------------------------ drag and drop (reordering)
 
     def supportedDragActions(self):
-        return Qt.MoveAction | Qt.CopyAction
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
     def supportedDropActions(self):
-        return Qt.MoveAction | Qt.CopyAction
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
     def mimeTypes(self) -> list[str]:
         return [ROWS_MIME]
@@ -287,7 +288,7 @@ class DocumentsModel(QAbstractTableModel):
 
     def dropMimeData(self, data: QMimeData, action, row: int, column: int, parent) -> bool:
         """Internal drags move rows; the drop lands before ``row`` (or ``parent``'s row, or at the end)."""
-        if not data.hasFormat(ROWS_MIME) or action == Qt.IgnoreAction:
+        if not data.hasFormat(ROWS_MIME) or action == Qt.DropAction.IgnoreAction:
             return False
         try:
             rows = [int(r) for r in json.loads(bytes(data.data(ROWS_MIME)).decode())]

@@ -124,7 +124,7 @@ class DocumentsPanel(QWidget):
         for keys, slot in ((QKeySequence("Ctrl+Up"), self.move_selected_up),
                            (QKeySequence("Ctrl+Down"), self.move_selected_down)):
             shortcut = QShortcut(keys, self.view)
-            shortcut.setContext(Qt.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
     # ------------------------------------------------------------ public API

@@ -28,10 +28,10 @@ class TextDelegate(QStyledItemDelegate):
         return editor
 
     def setEditorData(self, editor, index):
-        editor.setPlainText(index.data(Qt.EditRole) or "")
+        editor.setPlainText(index.data(Qt.ItemDataRole.EditRole) or "")
 
     def setModelData(self, editor, model, index):
-        model.setData(index, editor.toPlainText(), Qt.EditRole)
+        model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
 
     def updateEditorGeometry(self, editor, option, index):
         rect = QRect(option.rect)
@@ -46,12 +46,12 @@ class GradeDelegate(QStyledItemDelegate):
         return combo
 
     def setEditorData(self, editor, index):
-        grade = index.data(Qt.EditRole)
+        grade = index.data(Qt.ItemDataRole.EditRole)
         editor.setCurrentIndex(0 if grade is None else int(grade) + 1)
 
     def setModelData(self, editor, model, index):
         i = editor.currentIndex()
-        model.setData(index, None if i <= 0 else i - 1, Qt.EditRole)
+        model.setData(index, None if i <= 0 else i - 1, Qt.ItemDataRole.EditRole)
 
 
 def is_external(mime) -> bool:
@@ -75,7 +75,7 @@ class DocumentsView(QTableView):
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDrop)
-        self.setDefaultDropAction(Qt.MoveAction)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setDropIndicatorShown(True)
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
@@ -111,12 +111,12 @@ class DocumentsView(QTableView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()
         if self.state() != QAbstractItemView.EditingState and index.isValid() and index.column() == COL_GRADE:
-            value = {Qt.Key_0: 0, Qt.Key_1: 1, Qt.Key_2: 2, Qt.Key_3: 3, Qt.Key_Minus: None}.get(event.key(), -1)
+            value = {Qt.Key.Key_0: 0, Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3, Qt.Key.Key_Minus: None}.get(event.key(), -1)
             if value != -1:
                 self.model().setData(index, value)
                 return
         if self.state() != QAbstractItemView.EditingState:
-            if event.key() in (Qt.Key_Delete, Qt.Key_Backspace):
+            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
                 self.delete_pressed.emit()
                 return
             if event.matches(QKeySequence.Paste):
@@ -162,7 +162,7 @@ class DocumentsView(QTableView):
         else:
             rect = self.visualRect(index)
             dest = index.row() + (1 if pos.y() > rect.center().y() else 0)
-        model.dropMimeData(event.mimeData(), Qt.MoveAction, dest, 0, self.rootIndex())
+        model.dropMimeData(event.mimeData(), Qt.DropAction.MoveAction, dest, 0, self.rootIndex())
         # Report a copy so the view does not also delete the "source" rows: the model already moved them.
-        event.setDropAction(Qt.CopyAction)
+        event.setDropAction(Qt.DropAction.CopyAction)
         event.accept()

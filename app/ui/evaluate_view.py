@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -37,6 +36,7 @@ from app.paths import resources_dir
 from app.ui.evaluate_runner import EvalOutcome, EvaluationRun
 from app.ui.jobs import Job, JobRunner
 from app.ui.ndcg_chart import BarChart
+from app.ui.progress_bar import LazyProgressBar
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class EvaluateView(QDialog):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QProgressBar(self)
+        self.progress = LazyProgressBar(self)
         self.progress.setFormat("%v / %m queries")
         self.progress.hide()
         row.addWidget(self.run_button)
@@ -221,7 +221,7 @@ class EvaluateView(QDialog):
         self.progress.setRange(0, len(queries) * len(self._chosen))
         self.progress.setValue(0)
         self.run_ = EvaluationRun(self._chosen, queries, self.k.value(), self)
-        self.run_.progress.connect(lambda done, total: self.progress.setValue(done))
+        self.run_.progress.connect(lambda done, total: self.progress.set_progress(done))
         self.run_.finished.connect(self._finished)
         if not self.run_.start():
             self.run_ = None

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app import hub
 from app.ui.hub_tables import human_bytes
 from app.ui.jobs import Job, JobRunner
+from app.ui.progress_bar import LazyProgressBar
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class DownloadRow(QWidget):
         self.title.setText(self.title.fontMetrics().elidedText(f"{task.listing.repo_id} · {task.artifact.label}",
                                                                Qt.TextElideMode.ElideMiddle, TITLE_WIDTH))
         self.title.setToolTip(f"{task.listing.repo_id} @ {task.listing.commit[:8]}: {', '.join(task.artifact.files)}")
-        self.bar = QProgressBar()
+        self.bar = LazyProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(True)
         self.cancel_btn = QPushButton("Cancel")
@@ -149,7 +150,7 @@ class DownloadRow(QWidget):
         self._state(task.state)
 
     def _progress(self, p: hub.DownloadProgress) -> None:
-        self.bar.setValue(int(p.fraction * 1000))
+        self.bar.set_progress(int(p.fraction * 1000))
         self.bar.setFormat(f"{p.fraction * 100:.0f} %")
         self.detail.setText(progress_text(p))
 
@@ -158,7 +159,7 @@ class DownloadRow(QWidget):
         self.resume_btn.setVisible(state in (CANCELLED, FAILED))
         self.resume_btn.setText("Retry" if state == FAILED else "Resume")
         if state == DONE:
-            self.bar.setValue(1000)
+            self.bar.set_progress(1000)
             self.bar.setFormat("done")
         if self.task.message:
             color = "#cf222e" if state == FAILED else ("#9a6700" if state == CANCELLED else "#1a7f37")

@@ -27,7 +27,7 @@ class MessageBar(QFrame):
         self._icon = QLabel(self)
         self._label = QLabel(self)
         self._label.setWordWrap(True)
-        self._label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._action = QPushButton(self)
         self._action.clicked.connect(self._run_action)
         self._close = QToolButton(self)
@@ -37,10 +37,10 @@ class MessageBar(QFrame):
         self._close.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
-        layout.addWidget(self._icon, 0, Qt.AlignTop)
+        layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._label, 1)
-        layout.addWidget(self._action, 0, Qt.AlignTop)
-        layout.addWidget(self._close, 0, Qt.AlignTop)
+        layout.addWidget(self._action, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self._close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     def show_message(self, text: str, level: str = "info", *, action_text: str | None = None,

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QProgressBar,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -30,6 +29,7 @@ from app.ui.columns.results_model import (
     ResultsTableModel,
 )
 from app.ui.columns.score_delegate import ScoreBarDelegate
+from app.ui.progress_bar import LazyProgressBar
 
 STYLE = """
 QFrame#column { border: 1px solid palette(mid); border-radius: 4px; }
@@ -58,7 +58,7 @@ class ColumnWidget(QFrame):
         self.detail.setMinimumWidth(40)  # clipped rather than wrapped: the tables of all columns stay aligned
         self.detail.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(self.detail)
-        self.progress = QProgressBar(self)
+        self.progress = LazyProgressBar(self)
         self.progress.setMaximumHeight(14)
         self.progress.setTextVisible(False)
         self.progress.hide()
@@ -160,8 +160,7 @@ class ColumnWidget(QFrame):
         self.settings_button.setEnabled(not busy)
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(0, total))
-        self.progress.setValue(done)
+        self.progress.set_progress(done, max(0, total))
         if total > 0:
             self.footer.setText(f"Scoring… {done}/{total} pairs")
 
