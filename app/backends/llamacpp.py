@@ -107,7 +107,8 @@ class LlamaCppBackend(Backend):
         self.n_out = max(1, llama_cpp.llama_model_n_cls_out(self.llm._model.model)) if self.rank_head else 0
         self.n_vocab = self.llm.n_vocab()
         offloaded = gpu_layers != 0 and llama_cpp.llama_supports_gpu_offload()
-        self.device = f"cuda (n_gpu_layers={gpu_layers})" if offloaded else f"cpu ({threads} threads)"
+        plural = "" if threads == 1 else "s"
+        self.device = f"cuda (n_gpu_layers={gpu_layers})" if offloaded else f"cpu ({threads} thread{plural})"
 
     def close(self) -> None:
         import llama_cpp

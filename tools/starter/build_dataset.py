@@ -17,11 +17,19 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 import apt_data
-from common import (EVAL_FILE, SEED, WORK, bm25_tokens, embed, load_biencoder, seed_all, set_threads,
-                    write_jsonl)
+import numpy as np
+from common import (
+    EVAL_FILE,
+    SEED,
+    WORK,
+    bm25_tokens,
+    embed,
+    load_biencoder,
+    seed_all,
+    set_threads,
+    write_jsonl,
+)
 
 HELDOUT_PCT = 6          # % of groups held out (by hash of the group id)
 MAX_HELDOUT_GROUP = 40   # bigger groups always go to training (keeps the held-out corpus diverse)

@@ -16,8 +16,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from common import EVAL_FILE, SANITY_DOCS, SANITY_QUERY, SHIP, WORK, encode_pair, load_tokenizer, read_jsonl, sigmoid
+from common import (
+    EVAL_FILE,
+    SANITY_DOCS,
+    SANITY_QUERY,
+    SHIP,
+    WORK,
+    encode_pair,
+    load_tokenizer,
+    read_jsonl,
+    sigmoid,
+)
 
 
 def ndcg_at(labels, scores, k=10) -> float:

@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
 from common import SHIP, WORK, load_tokenizer
 
 LLAMA_CPP = Path("/work/devtools/llama_cpp_python-0.3.36/vendor/llama.cpp")

@@ -9,7 +9,6 @@ import ctypes
 from pathlib import Path
 
 import numpy as np
-
 from common import MAX_LEN, bm25_tokens, embed, encode_pair, load_biencoder, pad_batch
 
 

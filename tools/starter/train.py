@@ -19,9 +19,18 @@ import time
 
 import torch
 import torch.nn.functional as F
-
-from common import (SEED, TRAIN_MAX_LEN, WORK, base_model_dir, encode_pair, load_tokenizer, pad_batch,
-                    seed_all, set_threads, read_jsonl)
+from common import (
+    SEED,
+    TRAIN_MAX_LEN,
+    WORK,
+    base_model_dir,
+    encode_pair,
+    load_tokenizer,
+    pad_batch,
+    read_jsonl,
+    seed_all,
+    set_threads,
+)
 
 
 def build_model():
