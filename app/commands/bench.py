@@ -36,7 +36,10 @@ def add_parser(sub) -> None:
     p.add_argument("--sweep", action="store_true", help="documents 10/100/1000 and length 32/128/512 tokens")
     p.add_argument("--torch-python", default=sys.executable,
                    help="Python with sentence-transformers for the torch comparison in --sweep")
-    p.add_argument("--no-optimize", action="store_true", help="ONNX: run the file as it is (no fused graph)")
+    fuse = p.add_mutually_exclusive_group()
+    fuse.add_argument("--optimize", action="store_true", help="ONNX fp32 BERT-family: run the attention-fused "
+                      "graph (default on CUDA only) and compare it with the plain export under --baseline")
+    fuse.add_argument("--no-optimize", action="store_true", help="ONNX: run the file as it is (no fused graph)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--plot", metavar="FILE.png", help="with --sweep: write a chart of the sweep")
     p.set_defaults(run=run)
@@ -86,7 +89,7 @@ def setups_from(args: argparse.Namespace):
             file = default_file(path, name)
         cfg = BackendConfig(path=path, backend=name, device=args.device, file=file, threads=args.threads,
                             compute_type=args.compute_type if name == "ct2" else None,
-                            n_gpu_layers=args.n_gpu_layers, optimize=not args.no_optimize)
+                            n_gpu_layers=args.n_gpu_layers, optimize=True if args.optimize else False if args.no_optimize else None)
         out.append(BenchSetup(cfg, n_docs=n_docs or 200, doc_tokens=args.doc_tokens, reps=args.reps,
                               latency_queries=args.latency_queries, batch_size=args.batch_size,
                               max_length=args.max_length, baseline=args.baseline, sweep=args.sweep,

@@ -61,7 +61,9 @@ class BackendConfig:
     compute_type: str | None = None  # CT2: int8, int8_float16, float16, float32
     n_gpu_layers: int = -1  # llama.cpp, used only when device == "cuda"
     family: str | None = None  # override automatic family detection
-    optimize: bool = True  # ONNX: run the attention-fused graph of BERT-family fp32 files (cached)
+    # ONNX: run the attention-fused graph of BERT-family fp32 files (cached). None = auto: on for CUDA, off on
+    # CPU, where onnxruntime >= 1.31 ran it no faster (0.89-0.97x) and with ~170 MB more RSS (docs/bench.md).
+    optimize: bool | None = None
     api_style: str | None = None  # remote: cohere, jina, tei, llama.cpp, vllm, infinity; None = detect
     api_key: str | None = None  # remote: sent as "Authorization: Bearer <key>"
     remote_model: str | None = None  # remote: the "model" field sent in each request

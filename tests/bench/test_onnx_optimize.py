@@ -22,13 +22,21 @@ def test_reasons_when_nothing_is_fused(tmp_path):
     qwen = ModelFamily("qwen3-reranker", "decoder", "qwen3", "yes_no", 8192)
     deberta = ModelFamily("deberta-v2", "encoder", "deberta-v2", "sigmoid", 512)
     assert oo.choose_graph(path, BERT, CONFIG, "fp32", enabled=False).note == "graph optimization off"
-    assert "BERT-family" in oo.choose_graph(path, qwen, CONFIG, "fp32").note
-    assert "BERT-family" in oo.choose_graph(path, deberta, CONFIG, "fp32").note
-    assert "int8 file run as it is" in oo.choose_graph(path, BERT, CONFIG, "int8").note
-    assert "lacks num_attention_heads" in oo.choose_graph(path, BERT, {}, "fp32").note
+    # the default on CPU: the plain graph (fusion measured no faster there), saying how to compare
+    auto = oo.choose_graph(path, BERT, CONFIG, "fp32")
+    assert auto.path == path and "off by default on CPU" in auto.note
+    assert "BERT-family" in oo.choose_graph(path, qwen, CONFIG, "fp32", enabled=True).note
+    assert "BERT-family" in oo.choose_graph(path, deberta, CONFIG, "fp32", enabled=True).note
+    assert "int8 file run as it is" in oo.choose_graph(path, BERT, CONFIG, "int8", enabled=True).note
+    assert "lacks num_attention_heads" in oo.choose_graph(path, BERT, {}, "fp32", enabled=True).note
     for family, precision in ((qwen, "fp32"), (BERT, "int8")):
-        assert oo.choose_graph(path, family, CONFIG, precision).path == path
+        assert oo.choose_graph(path, family, CONFIG, precision, enabled=True).path == path
     assert list(tmp_path.iterdir()) == [path]  # nothing written
+
+
+def test_fusion_default_is_on_for_cuda_only():
+    assert not oo.fusion_wanted(None, "cpu") and oo.fusion_wanted(None, "cuda")
+    assert oo.fusion_wanted(True, "cpu") and not oo.fusion_wanted(False, "cuda")
 
 
 def test_cache_beside_the_model_or_in_the_app_cache(tmp_path):
@@ -75,12 +83,12 @@ def test_fused_graph_runs_gives_the_same_scores_and_is_cached(tiny_bert):
 
     docs = ["a short document", "another document that is a little longer than the first one", "x"]
     plain = registry.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model.onnx", optimize=False))
-    fused = registry.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model.onnx"))
+    fused = registry.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model.onnx", optimize=True))
     assert fused.artifact.endswith("model.onnx.fused"), fused.notes
     assert fused.notes[0].startswith("fused: ") and "Attention" in fused.notes[0]
     assert fused.score("query", docs).raw_scores == pytest.approx(plain.score("query", docs).raw_scores,
                                                                  abs=1e-4)
-    cached = registry.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model.onnx"))
+    cached = registry.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model.onnx", optimize=True))
     assert cached.notes == fused.notes and cached.load_ms < fused.load_ms
     for b in (plain, fused, cached):
         b.close()
