@@ -44,6 +44,15 @@ def _route_native_logs(llama_cpp) -> None:
     llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
 
 
+def default_threads() -> int:
+    """Half the logical cores (llama-cpp-python's own default, about the physical cores).
+
+    ggml's threads wait for each other after every op, so oversubscribing (three columns on a small machine)
+    collapses throughput: measured under load, 2 threads 2.6 pairs/s vs 1 thread 10.9 on 2 cores.
+    """
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 class LlamaCppBackend(Backend):
     name = "gguf"
     label = "GGUF (llama.cpp)"
@@ -80,10 +89,7 @@ class LlamaCppBackend(Backend):
         ctx_train = int(self.meta.get(f"{self.meta.get('general.architecture', '')}.context_length", 512) or 512)
         n_ctx = min(self.family.max_length, ctx_train) + 8
         encoder = self.family.kind == "encoder"
-        # Default: half the logical cores (llama-cpp-python's own default, ~the physical cores). ggml's threads
-        # wait for each other after every op, so oversubscribing (three columns on a small machine) collapses
-        # throughput: measured under load, 2 threads 2.6 pairs/s vs 1 thread 10.9 on 2 cores.
-        threads = config.threads or max(1, (os.cpu_count() or 2) // 2)
+        threads = config.threads or default_threads()
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(path),

@@ -8,7 +8,6 @@ the ratio ours/raw is our tokenization, batching and bookkeeping cost and nothin
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -162,12 +161,14 @@ class RawCT2:
 def _llama(spec: dict, n_ctx: int, flash: bool):
     import llama_cpp
 
-    threads = spec.get("threads") or max(1, os.cpu_count() or 1)
+    from app.backends.llamacpp import default_threads
+
+    threads = spec.get("threads") or default_threads()  # the same default as our backend: same threads
     gpu = spec.get("n_gpu_layers", -1) if spec.get("device") == "cuda" else 0
     llm = llama_cpp.Llama(model_path=spec["artifact"], embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_RANK,
                           n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx, n_threads=threads, n_threads_batch=threads,
                           n_gpu_layers=gpu, flash_attn=flash, verbose=False)
-    return llm, f"{'cuda' if gpu else 'cpu'} ({threads} threads)"
+    return llm, f"{'cuda' if gpu else 'cpu'} ({threads} thread{'' if threads == 1 else 's'})"
 
 
 class RawLlama:

@@ -62,7 +62,7 @@ class BackendConfig:
     n_gpu_layers: int = -1  # llama.cpp, used only when device == "cuda"
     family: str | None = None  # override automatic family detection
     # ONNX: run the attention-fused graph of BERT-family fp32 files (cached). None = auto: on for CUDA, off on
-    # CPU, where onnxruntime >= 1.31 ran it no faster (0.89-0.97x) and with ~170 MB more RSS (docs/bench.md).
+    # CPU, where onnxruntime 1.31 ran it slower than the plain export (0.87-0.97x, docs/bench.md).
     optimize: bool | None = None
     api_style: str | None = None  # remote: cohere, jina, tei, llama.cpp, vllm, infinity; None = detect
     api_key: str | None = None  # remote: sent as "Authorization: Bearer <key>"
