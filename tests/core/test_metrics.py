@@ -64,3 +64,10 @@ def test_kendall_tau_blocks_match_the_full_computation():
     dy = np.sign(b[:, None] - b[None, :])[iu]
     expected = np.sum(dx * dy) / np.sqrt(np.sum(dx != 0) * np.sum(dy != 0))
     assert kendall_tau(a, b, block=64) == pytest.approx(expected)
+    assert kendall_tau(a, b, block=3) == pytest.approx(expected)
+
+
+def test_kendall_tau_degenerate_and_tied_inputs():
+    assert kendall_tau([1, 1, 1], [3, 2, 1]) == 1.0  # no untied pair in a: defined as 1.0, not a division by 0
+    assert kendall_tau([1, 2, 2, 3], [1, 2, 2, 3]) == pytest.approx(1.0)
+    assert kendall_tau([1, 2, 3], [1, 1, 2]) == pytest.approx(2 / (3 * 2) ** 0.5)  # tau-b: (2 - 0) / sqrt(3 * 2)

@@ -1,4 +1,4 @@
-"""The GUI thread stays responsive during a 1,000-document run (event-loop latency measured with a timer).
+"""The GUI thread stays responsive while 1,000 documents score in three columns (ONNX, GGUF, CT2).
 
 Two measures per timer gap: the GUI thread's own CPU time (work that kept the event loop from running: this
 must stay under 50 ms always), and wall-clock time. The wall-clock bound is asserted when the machine is not
@@ -26,6 +26,7 @@ MAX_GAP_MS = 50
 def test_event_loop_never_blocks_over_50ms(qtbot, window, fixtures_dir):
     model = str(fixtures_dir / "tiny-bert")
     columns = [window.add_column(BackendConfig(model, "onnx", file="onnx/model_quantized.onnx")),
+               window.add_column(BackendConfig(model, "gguf", file="gguf/model-q8_0.gguf")),
                window.add_column(BackendConfig(model, "ct2", file="ct2-int8"))]
     docs = [Document(f"Document {i}: the quick brown fox {i % 7} jumps over the lazy dog {i % 13}.")
             for i in range(1000)]
@@ -51,6 +52,7 @@ def test_event_loop_never_blocks_over_50ms(qtbot, window, fixtures_dir):
     wall = [(b[0] - a[0]) * 1000 for a, b in pairwise(ticks)]
     busy = [(b[1] - a[1]) * 1000 for a, b in pairwise(ticks)]
     assert len(wall) > 20
+    print("worst wall (wall, cpu):", sorted(zip(wall, busy))[-3:])
     assert max(busy) < MAX_GAP_MS, f"the GUI thread worked {max(busy):.1f} ms without returning to the loop"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     if load < (os.cpu_count() or 1):

@@ -46,6 +46,8 @@ class ResultsTableModel(QAbstractTableModel):
         self._docs = list(documents)
         self._rows = run.ranked() if run is not None else []
         self._ranks = ranks(run.scores) if run is not None else []
+        if self._ref_ranks is not None and len(self._ref_ranks) != len(self._ranks):
+            self._ref_ranks = None  # another document list: the window sets the reference again
         self._update_range()
         if self._sort[0] != COL_RANK or self._sort[1] != Qt.SortOrder.AscendingOrder:
             self._rows.sort(key=lambda r: self._sort_key(r, self._sort[0]),
@@ -61,7 +63,10 @@ class ResultsTableModel(QAbstractTableModel):
     def set_reference_ranks(self, reference: Sequence[int] | None) -> None:
         """1-based rank per document index in the reference column; None hides the arrows."""
         ok = reference is not None and len(reference) == len(self._ranks)
-        self._ref_ranks = list(reference) if ok else None
+        ref_ranks = list(reference) if ok else None
+        if ref_ranks == self._ref_ranks:  # unchanged: no repaint (every column's arrows are reset on each result)
+            return
+        self._ref_ranks = ref_ranks
         self._changed(COL_MOVE, COL_MOVE)
 
     # -- outputs ----------------------------------------------------------------------------------
