@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from app.backends.batching import run_sorted
+from app.backends.batching import default_batch_tokens, run_sorted
 from app.core import fidelity
 from app.core.chunking import aggregate, chunk_text
 from app.core.errors import BadInputError, CancelledError
@@ -91,7 +91,10 @@ class Backend(ABC):
 
         if progress is not None:
             progress(0, len(pairs))
-        raw = run_sorted(pairs, options.batch_size or self.default_batch_size, self._run_batch, on_batch)
+        tokens = options.batch_tokens
+        if tokens is None:
+            tokens = default_batch_tokens(self.config.device, self.name)
+        raw = run_sorted(pairs, options.batch_size or self.default_batch_size, self._run_batch, on_batch, tokens)
         t2 = time.perf_counter()
         results = self._collect(texts, owners, pairs, raw, chunk_counts, options)
         warnings = [*self.static_warnings, *fidelity.option_warnings(self.family, options),

@@ -21,6 +21,8 @@ class Ours:
         from app.backends import registry
         from app.core.types import BackendConfig
 
+        spec = dict(spec)
+        self.batch_tokens = spec.pop("batch_tokens", None)
         self.backend = registry.load(BackendConfig(**spec))
         b = self.backend
         artifact = b.artifact or _artifact(b, spec)
@@ -33,7 +35,8 @@ class Ours:
     def prepare(self, query: str, docs: list[str], max_length: int, batch_size: int) -> None:
         from app.core.types import ScoreOptions
 
-        self.args = (query, docs, ScoreOptions(max_length=max_length, batch_size=batch_size))
+        self.args = (query, docs, ScoreOptions(max_length=max_length, batch_size=batch_size,
+                                               batch_tokens=self.batch_tokens))
 
     def run(self) -> list[float]:
         run = self.backend.score(*self.args)
@@ -74,9 +77,11 @@ def _hf_pairs(tokenizer_dir: str, query: str, docs: list[str], max_length: int):
     return tok.encode_batch([(query, d) for d in docs])
 
 
-def _sorted_batches(n_items: int, lengths: list[int], batch_size: int) -> list[list[int]]:
-    order = sorted(range(n_items), key=lambda i: lengths[i])
-    return [order[s: s + batch_size] for s in range(0, n_items, batch_size)]
+def _sorted_batches(lengths: list[int], batch_size: int, spec: dict) -> list[list[int]]:
+    """Length-sorted batches, bounded like ours (pairs and padded tokens): the comparison is about overhead."""
+    from app.backends.batching import plan_batches
+
+    return plan_batches(lengths, batch_size, spec.get("batch_tokens"))
 
 
 class RawOnnx:
@@ -106,7 +111,7 @@ class RawOnnx:
         enc = _hf_pairs(self.spec["tokenizer_dir"], query, docs, max_length)
         self.n = len(enc)
         self.batches = []
-        for idx in _sorted_batches(len(enc), [len(e.ids) for e in enc], batch_size):
+        for idx in _sorted_batches([len(e.ids) for e in enc], batch_size, self.spec):
             width = max(len(enc[i].ids) for i in idx)
             arrays = {k: np.zeros((len(idx), width), dtype=np.int64)
                       for k in ("input_ids", "attention_mask", "token_type_ids")}
@@ -147,7 +152,7 @@ class RawCT2:
         enc = _hf_pairs(self.spec["tokenizer_dir"], query, docs, max_length)
         self.n = len(enc)
         self.batches = [(idx, [enc[i].ids for i in idx], [enc[i].type_ids for i in idx])
-                        for idx in _sorted_batches(len(enc), [len(e.ids) for e in enc], batch_size)]
+                        for idx in _sorted_batches([len(e.ids) for e in enc], batch_size, self.spec)]
 
     def run(self) -> list[float]:
         out = np.empty(self.n, dtype=np.float64)

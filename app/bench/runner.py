@@ -33,6 +33,7 @@ class BenchSetup:
     reps: int = 5
     latency_queries: int = 8
     batch_size: int = 32
+    batch_tokens: int | None = None  # None: the device's default (app.backends.batching), for every engine
     max_length: int | None = None
     baseline: bool = False
     sweep: bool = False
@@ -60,12 +61,21 @@ def start_workers(setup: BenchSetup, notes: list[str]) -> list[Worker]:
     """Ours first (its artifact decides what the baselines load), then the comparisons asked for."""
     from dataclasses import asdict
 
+    from app.backends.batching import default_batch_tokens
+
     cfg = setup.config
-    ours = Worker("ours", "ours", asdict(cfg)).start()
+
+    def plan(device: str) -> dict:  # the same batch plan for ours and the raw loops it is compared with
+        tokens = setup.batch_tokens
+        if tokens is None:
+            tokens = default_batch_tokens(device, cfg.backend)
+        return {"batch_tokens": tokens}
+
+    ours = Worker("ours", "ours", {**asdict(cfg), **plan(cfg.device)}).start()
     workers = [ours]
     artifact = ours.info["artifact"]
     common = {"artifact": artifact, "threads": cfg.threads, "device": cfg.device,
-              "compute_type": cfg.compute_type, "n_gpu_layers": cfg.n_gpu_layers}
+              "compute_type": cfg.compute_type, "n_gpu_layers": cfg.n_gpu_layers, **plan(cfg.device)}
     if setup.baseline:
         if ours.info.get("kind") != "encoder" and cfg.backend != "gguf":
             notes.append("raw baseline: only for encoder cross-encoders; skipped")
@@ -74,9 +84,10 @@ def start_workers(setup: BenchSetup, notes: list[str]) -> list[Worker]:
         if cfg.backend == "gguf":
             workers.append(Worker("embed-list", "llama-embed-list", {**common, "n_ctx": 512}).start())
         if cfg.backend == "onnx" and artifact.endswith(".fused"):
-            workers.append(Worker("ours-unfused", "ours", asdict(replace(cfg, optimize=False))).start())
+            workers.append(Worker("ours-unfused", "ours",
+                                  {**asdict(replace(cfg, optimize=False)), **plan(cfg.device)}).start())
     if cfg.device == "cuda":  # the GPU's speed-up over the CPU, same inputs, interleaved
-        workers.append(Worker("ours-cpu", "ours", asdict(replace(cfg, device="cpu"))).start())
+        workers.append(Worker("ours-cpu", "ours", {**asdict(replace(cfg, device="cpu")), **plan("cpu")}).start())
     if setup.sweep:
         torch_worker = _torch_worker(setup, ours.info, notes)
         if torch_worker is not None:

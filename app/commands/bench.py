@@ -27,7 +27,9 @@ def add_parser(sub) -> None:
     p.add_argument("--docs", default="200", help="number of synthetic documents, or a documents FILE")
     p.add_argument("--query", help="query for --docs FILE (default: a fixed sentence)")
     p.add_argument("--doc-tokens", type=int, default=128, help="mean tokens per synthetic document")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=32, help="the most pairs per runtime call")
+    p.add_argument("--batch-tokens", type=int, default=None, help="the most padded tokens per runtime call "
+                   "(default on CPU: 512 ONNX, 256 CT2; 16384 on CUDA; 0 = no bound, fixed --batch-size batches)")
     p.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: the model's limit)")
     p.add_argument("--reps", type=int, default=5, help="timed repetitions per engine (medians are reported)")
     p.add_argument("--latency-queries", type=int, default=8, help="queries of 100 documents for p50/p95")
@@ -92,6 +94,7 @@ def setups_from(args: argparse.Namespace):
                             n_gpu_layers=args.n_gpu_layers, optimize=True if args.optimize else False if args.no_optimize else None)
         out.append(BenchSetup(cfg, n_docs=n_docs or 200, doc_tokens=args.doc_tokens, reps=args.reps,
                               latency_queries=args.latency_queries, batch_size=args.batch_size,
+                              batch_tokens=args.batch_tokens,
                               max_length=args.max_length, baseline=args.baseline, sweep=args.sweep,
                               torch_python=args.torch_python, docs_file=docs_file, query=args.query,
                               seed=args.seed))

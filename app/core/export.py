@@ -213,6 +213,8 @@ def _option_args(o: ScoreOptions) -> list[str]:
         args += ["--max-length", str(o.max_length)]
     if o.batch_size != default.batch_size:
         args += ["--batch-size", str(o.batch_size)]
+    if o.batch_tokens is not None:
+        args += ["--batch-tokens", str(o.batch_tokens)]
     if o.chunk is not None:
         args += ["--chunk", str(o.chunk.size), "--overlap", str(o.chunk.overlap),
                  "--aggregate", o.chunk.aggregate.value]

@@ -43,7 +43,10 @@ class ScoreOptions:
     """Per-run options. ``max_length`` None means the model family's default limit."""
 
     max_length: int | None = None
-    batch_size: int = 32
+    batch_size: int = 32  # the most pairs in one runtime call
+    # the most padded tokens (pairs x longest pair) in one runtime call; None: the device's default, 0: no bound
+    # (app.backends.batching.DEFAULT_BATCH_TOKENS: small on CPU, where big batches thrash the caches)
+    batch_tokens: int | None = None
     chunk: ChunkOptions | None = None
     instruction: str | None = None
     use_template: bool = True

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from app.backends.batching import length_sorted_batches, pad_batch, run_sorted
+from app.backends.batching import (
+    default_batch_tokens,
+    length_sorted_batches,
+    pad_batch,
+    plan_batches,
+    run_sorted,
+)
 from app.core.chunking import aggregate, chunk_text
 from app.core.pairs import EncodedPair, cut_at_tokens
 from app.core.types import Aggregate, ChunkOptions
@@ -19,6 +25,25 @@ def test_batches_are_length_sorted_and_cover_everything():
     assert lengths == [[1, 2], [3, 5], [7, 9]]
 
 
+def test_token_budget_bounds_padded_tokens_per_batch():
+    lengths = [40, 10, 12, 11, 300, 38, 9, 41]
+    batches = plan_batches(lengths, batch_size=32, batch_tokens=100)
+    assert sorted(i for b in batches for i in b) == list(range(8))
+    for b in batches:  # each batch fits the budget, except a single pair longer than it
+        assert len(b) * max(lengths[i] for i in b) <= 100 or len(b) == 1
+    assert [[lengths[i] for i in b] for b in batches] == [[9, 10, 11, 12], [38, 40], [41], [300]]
+    # 0 or None: no token bound, only the pair count
+    assert [len(b) for b in plan_batches(lengths, 3, 0)] == [3, 3, 2]
+    assert [len(b) for b in plan_batches(lengths, 3, None)] == [3, 3, 2]
+    # the pair count still caps a batch of short pairs
+    assert [len(b) for b in plan_batches([5] * 10, 4, 1000)] == [4, 4, 2]
+
+
+def test_default_token_budget_by_device_and_backend():
+    assert default_batch_tokens("cpu", "onnx") == 512 and default_batch_tokens("cpu", "ct2") == 256
+    assert default_batch_tokens("cuda", "onnx") > 8000 and default_batch_tokens("mps") == 512
+
+
 def test_run_sorted_restores_input_order_and_never_scores_padding():
     pairs = _pairs([5, 1, 9, 3, 7, 2])
 
@@ -31,6 +56,7 @@ def test_run_sorted_restores_input_order_and_never_scores_padding():
     out = run_sorted(pairs, 4, run_batch)
     expected = [sum(range(1, n + 1)) for n in [5, 1, 9, 3, 7, 2]]
     assert out.tolist() == expected
+    assert run_sorted(pairs, 4, run_batch, batch_tokens=10).tolist() == expected
 
 
 def test_left_padding_puts_real_tokens_last():
