@@ -29,6 +29,17 @@ def test_dialog_round_trip_and_backend_follows_artifact(qtbot, fixtures_dir):
     assert edited.options.chunk == ChunkOptions(64, 16, Aggregate.MEAN) and edited.options.batch_size == 8
 
 
+def test_dialog_keeps_the_batch_token_bound(qtbot, fixtures_dir):
+    for bound in (None, 0, 300):
+        spec = new_spec(BackendConfig(str(fixtures_dir / "tiny-bert"), "onnx"), ScoreOptions(batch_tokens=bound))
+        dialog = ColumnSettingsDialog(spec, ["onnx", "gguf", "ct2"])
+        qtbot.addWidget(dialog)
+        assert dialog.batch_tokens.text() == ("device default" if bound is None else str(bound))
+        assert dialog.spec().options.batch_tokens == bound
+    dialog.batch_tokens.setValue(1024)
+    assert dialog.spec().options.batch_tokens == 1024
+
+
 def test_dialog_refuses_a_missing_model(qtbot, tmp_path):
     dialog = ColumnSettingsDialog(new_spec(BackendConfig(str(tmp_path / "nothing"), "onnx")), ["onnx"])
     qtbot.addWidget(dialog)

@@ -82,6 +82,11 @@ class ColumnSettingsDialog(QDialog):
         form.addRow("Max tokens per pair", self.max_length)
         self.batch = _spin(1, 4096)
         form.addRow("Batch size", self.batch)
+        self.batch_tokens = _spin(-1, 1_048_576, "device default")
+        self.batch_tokens.setToolTip(
+            "Most padded tokens in one batch (pairs x the longest pair). Device default: 512 for ONNX and 256 "
+            "for CT2 on the CPU, 16384 on CUDA. 0 = no bound (batches of 'Batch size' pairs).")
+        form.addRow("Batch tokens", self.batch_tokens)
         form.addRow("Long documents", self._chunk_row())
         self.hint = QLabel()
         self.hint.setWordWrap(True)
@@ -164,6 +169,7 @@ class ColumnSettingsDialog(QDialog):
         self.gpu_layers.setValue(cfg.n_gpu_layers)
         self.max_length.setValue(opts.max_length or 0)
         self.batch.setValue(opts.batch_size)
+        self.batch_tokens.setValue(-1 if opts.batch_tokens is None else opts.batch_tokens)
         self.chunk_on.setChecked(opts.chunk is not None)
         self.chunk_size.setValue(opts.chunk.size if opts.chunk else 256)
         self.chunk_overlap.setValue(opts.chunk.overlap if opts.chunk else 0)
@@ -189,6 +195,7 @@ class ColumnSettingsDialog(QDialog):
             chunk = ChunkOptions(self.chunk_size.value(), self.chunk_overlap.value(),
                                  Aggregate(self.aggregate.currentText()))
         options = ScoreOptions(max_length=self.max_length.value() or None, batch_size=self.batch.value(),
+                               batch_tokens=None if self.batch_tokens.value() < 0 else self.batch_tokens.value(),
                                chunk=chunk, instruction=self._options.instruction,
                                use_template=self._options.use_template)
         name = self.name.text().strip()
