@@ -19,6 +19,8 @@ from app.core.pairs import EncodedPair
 # (docs/bench.md): ONNX best at 512-640, CT2 at 256 (its short-pair speed drops between 5 and 11 pairs a call);
 # against fixed batches of 32 that is up to 1.5x (ONNX, 136 tokens) and 2.5x (CT2, 505 tokens) faster. CUDA: large
 # batches keep the GPU busy (not measured here: no GPU was available). llama.cpp runs one pair per decode anyway.
+# A second CPU (Zen 4, 2 threads) agreed for ONNX (512 best) but ran CT2 up to 15% faster at 512-1024 on
+# 128-token pairs and best at 512 on 512-token pairs: the CT2 optimum depends on the CPU (--batch-tokens).
 DEFAULT_BATCH_TOKENS = {"cpu": 512, "cpu/ct2": 256, "cuda": 16384}
 
 
