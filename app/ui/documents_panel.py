@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -77,11 +78,13 @@ class DocumentsPanel(QWidget):
 
     def _build(self) -> None:
         self.title = QLabel("<b>Documents</b> — drop files or folders here", self)
+        self.title.setWordWrap(True)  # wraps rather than widening the panel when three columns need the room
         self.count_label = QLabel(self)
         self.split_combo = QComboBox(self)
-        self.split_combo.addItem("Text files: one document per paragraph", "paragraphs")
-        self.split_combo.addItem("Text files: one document per line", "lines")
-        self.split_combo.setToolTip("How .txt and .md files are split into documents")
+        self.split_combo.addItem(".txt: one per paragraph", "paragraphs")
+        self.split_combo.addItem(".txt: one per line", "lines")
+        self.split_combo.setToolTip("How dropped .txt and .md files are split into documents: one document per "
+                                    "paragraph (blank-line separated) or one per line")
         self.banner = MessageBar(self)
         self.view = DocumentsView(self)
         self.view.setModel(self.model)
@@ -107,12 +110,17 @@ class DocumentsPanel(QWidget):
             button = QPushButton(label, self)
             button.setToolTip(tip)
             button.clicked.connect(slot)
+            # as narrow as the label allows (the style's 80 px minimum made this row ~520 px wide, which squeezed
+            # three result columns off a 1366-px screen)
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(label) + 18)
+            button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            if key in ("up", "down"):
+                button.setMaximumWidth(36)
             row.addWidget(button)
             self.buttons[key] = button
         row.addStretch(1)
         top = QHBoxLayout()
-        top.addWidget(self.title)
-        top.addStretch(1)
+        top.addWidget(self.title, 1)
         top.addWidget(self.count_label)
         top.addWidget(self.split_combo)
         layout = QVBoxLayout(self)

@@ -6,7 +6,7 @@ import logging
 import threading
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.core.families import detect_from_config, read_config
@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self._finish_run.timeout.connect(self._run_finished)
         self.documents_panel.grades_changed.connect(self._update_grade_metrics)
         self.documents_panel.changed.connect(self._update_grade_metrics)
-        self.resize(1400, 860)
+        self._fit_to_screen()
 
     def _build_layout(self) -> None:
         central = QWidget(self)
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         middle.setStretchFactor(0, 1)
         middle.setStretchFactor(1, 3)
         middle.setSizes([360, 1040])
+        self._middle = middle
         vertical = QSplitter(Qt.Orientation.Vertical, central)
         vertical.addWidget(middle)
         vertical.addWidget(self.drift_panel)
@@ -85,6 +86,18 @@ class MainWindow(QMainWindow):
         vertical.setSizes([620, 170])
         layout.addWidget(vertical, 1)
         self.setCentralWidget(central)
+
+    def _fit_to_screen(self) -> None:
+        """First-run size: most of the screen (three result columns need ~1,000 px beside the documents), capped
+        so that a large monitor does not get a sprawling window. A saved geometry replaces it later."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        width, height = 1400, 860
+        if screen is not None:
+            area = screen.availableGeometry()
+            width = max(min(1680, int(area.width() * 0.94)), min(1000, area.width()))
+            height = max(min(980, int(area.height() * 0.92)), min(640, area.height()))
+        self.resize(width, height)
+        self._middle.setSizes([int(width * 0.28), width - int(width * 0.28)])
 
     # -- columns ----------------------------------------------------------------------------------
     def column_specs(self) -> list[ColumnSpec]:
