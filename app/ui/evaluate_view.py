@@ -37,6 +37,7 @@ from app.ui.evaluate_runner import EvalOutcome, EvaluationRun
 from app.ui.jobs import Job, JobRunner
 from app.ui.ndcg_chart import BarChart
 from app.ui.progress_bar import LazyProgressBar
+from app.ui.screen_fit import resize_within_screen
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class EvaluateView(QDialog):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle("Evaluate columns on a labelled dataset")
-        self.resize(980, 760)
+        resize_within_screen(self, 980, 760)
         self.loader = JobRunner("evaluate-dataset", 1, self)
         self.run_: EvaluationRun | None = None
         self._load_job: Job | None = None

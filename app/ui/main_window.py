@@ -6,7 +6,7 @@ import logging
 import threading
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.core.families import detect_from_config, read_config
@@ -21,6 +21,7 @@ from app.ui.documents_panel import DocumentsPanel
 from app.ui.drift_panel import DriftPanel
 from app.ui.jobs import JobRunner
 from app.ui.query_panel import QueryPanel
+from app.ui.screen_fit import available_size
 from app.ui.window_actions import WindowActions
 
 log = logging.getLogger(__name__)
@@ -90,12 +91,11 @@ class MainWindow(QMainWindow):
     def _fit_to_screen(self) -> None:
         """First-run size: most of the screen (three result columns need ~1,000 px beside the documents), capped
         so that a large monitor does not get a sprawling window. A saved geometry replaces it later."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
         width, height = 1400, 860
-        if screen is not None:
-            area = screen.availableGeometry()
-            width = max(min(1680, int(area.width() * 0.94)), min(1000, area.width()))
-            height = max(min(980, int(area.height() * 0.92)), min(640, area.height()))
+        size = available_size(self)
+        if size is not None:
+            width = max(min(1680, int(size[0] * 0.94)), min(1000, size[0]))
+            height = max(min(980, int(size[1] * 0.92)), min(640, size[1]))
         self.resize(width, height)
         self._middle.setSizes([int(width * 0.28), width - int(width * 0.28)])
 

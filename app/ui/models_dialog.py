@@ -32,6 +32,7 @@ from app.ui.banner import Banner
 from app.ui.hub_panel import HubPanel, table_view
 from app.ui.hub_tables import CatalogueTable, human_bytes
 from app.ui.jobs import Job
+from app.ui.screen_fit import resize_within_screen
 
 log = logging.getLogger(__name__)
 HUB_TAB, LOCAL_TAB = 0, 1
@@ -101,7 +102,7 @@ class ModelsDialog(QDialog):
         self.use_btn.setEnabled(False)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(1240, 700)
+        resize_within_screen(self, 1240, 700)
         self._choice: ModelChoice | None = None
         self.refresh_catalogue(wait=True)
         self.tabs.setCurrentIndex(tab)

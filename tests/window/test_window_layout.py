@@ -17,3 +17,13 @@ def test_three_columns_fit_a_1366_pixel_screen_without_scrolling(qtbot, window, 
     qtbot.wait(20)
     assert not window.columns.horizontalScrollBar().isVisible()
     assert all(w.isVisible() and w.width() >= w.minimumWidth() for w in window.columns.widgets)
+
+
+def test_dialogs_fit_the_screen(qtbot, window, monkeypatch):
+    from app.ui import screen_fit
+    from app.ui.evaluate_view import EvaluateView
+
+    monkeypatch.setattr(screen_fit, "available_size", lambda widget: (1366, 738))  # a 1366 x 768 laptop
+    view = EvaluateView(window)
+    qtbot.addWidget(view)
+    assert view.height() <= 738 * 0.94 and view.width() == 980
