@@ -108,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.plot and not args.sweep:
         raise BadInputError("--plot draws the sweep: add --sweep.")
+    from app.bench.machine import describe, format_machine
+
+    machine = describe()  # before the run: the load average says whether the machine was quiet
+    if not args.json:
+        print(format_machine(machine) + "\n", flush=True)
     reports = []
     for setup in setups_from(args):
         bar = progress_bar(f"bench {setup.config.backend}", unit="run")
@@ -118,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print("\n".join(fmt.format_report(reports[-1])) + "\n", flush=True)
     if args.json:
-        data = {"reports": [r.to_json() for r in reports],
+        data = {"machine": machine, "reports": [r.to_json() for r in reports],
                 "targets": [{"backend": r.backend, "what": w, "ratio": x, "goal": g, "met": m}
                             for r in reports for w, x, g, m in fmt.target_checks(r)]}
         json.dump(data, sys.stdout, indent=2)

@@ -35,6 +35,9 @@ def test_all_backends_with_baselines_json(tiny_bert, capsys):
         assert rep["latency"]["queries"] == 2 and rep["latency"]["p95_ms"] >= rep["latency"]["p50_ms"]
     assert "embed-list" in {m["name"] for m in reports["gguf"]["cells"][0]["measurements"]}
     assert {t["backend"] for t in data["targets"]} == {"onnx", "gguf", "ct2"}
+    machine = data["machine"]  # which machine the numbers are from
+    assert machine["logical_cores"] >= machine["usable_cores"] >= 1 and machine["cpu"]
+    assert "onnxruntime" in machine["packages"] and "ctranslate2" in machine["packages"]
 
 
 def test_sweep_plot_needs_sweep_and_backend_names_are_checked(tiny_bert):
@@ -50,3 +53,16 @@ def test_missing_model_is_a_clear_error_not_a_traceback(tmp_path, capsys):
     rc = main(["bench", "--model", str(tmp_path / "nope"), "--backend", "onnx", "--docs", "2"])
     assert rc == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_machine_description_reads_cpu_model_and_vector_flags(tmp_path):
+    from app.bench.machine import describe, format_machine
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Test CPU 9000\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n\n"
+                    "processor\t: 1\nmodel name\t: Test CPU 9000\nflags\t\t: fpu\n")
+    machine = describe(info)
+    assert machine["cpu"] == "Test CPU 9000" and machine["isa"] == ["avx2", "avx512f", "avx512_vnni"]
+    text = format_machine(machine)
+    assert text.startswith("machine: Test CPU 9000 · ") and "avx512_vnni" in text and "runtimes: " in text
+    assert describe(tmp_path / "missing")["cpu"]  # no /proc/cpuinfo (macOS, Windows): platform's name
