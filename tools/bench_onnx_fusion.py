@@ -1,6 +1,6 @@
 """ONNX fp32: the plain export against onnxruntime transformer-optimizer fusion subsets, timed in one process.
 
-    python tools/bench_onnx_fusion.py [THREADS]
+    [BATCH=32] [LENGTH=141] [REPS=5] python tools/bench_onnx_fusion.py [THREADS]
 
 Model: $BENCH_MODEL/onnx/model.onnx (BENCH_MODEL=/work/bench_models/minilm-ce, an eager-attention export with
 config.json heads 12 / hidden 384). Needs onnx and sympy. Batch 32 x 141 tokens, 5 interleaved repetitions,
@@ -27,8 +27,11 @@ VARIANTS = {
     "no attention": {"enable_attention": False},
     "no embed-layer-norm": {"enable_embed_layer_norm": False},
     "neither": {"enable_attention": False, "enable_embed_layer_norm": False},
+    "MultiHeadAttention op": {"use_multi_head_attention": True},
+    "no gelu/bias fusions": {"enable_bias_gelu": False, "enable_gelu": False, "enable_bias_skip_layer_norm": False},
 }
-BATCH, LENGTH, REPS = 32, 141, 5
+BATCH, LENGTH = int(os.environ.get("BATCH", 32)), int(os.environ.get("LENGTH", 141))
+REPS = int(os.environ.get("REPS", 5))
 
 
 def main() -> int:
