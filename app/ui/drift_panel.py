@@ -1,5 +1,5 @@
-"""Drift between any two columns: max / mean |Δscore|, top-1 kept, top-k overlap, Kendall τ, and a table of
-documents (optionally only those whose rank differs)."""
+"""Drift between any two columns: max / mean |Δscore|, top-1 kept, top-k overlap, Kendall τ, a table of
+documents (optionally only those whose rank differs) and a scatter of score A against score B beside it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core.metrics import Drift, drift, ranks
 from app.core.types import Document, ScoreRun
+from app.ui.drift_plot import DriftScatter
 from app.ui.jobs import Job, JobRunner
 
 D_DOC, D_RANK_A, D_RANK_B, D_SCORE_A, D_SCORE_B, D_DELTA = range(6)
@@ -109,8 +110,12 @@ class DriftPanel(QWidget):
         self._columns: list[tuple[str, ScoreRun, list[Document]]] = []
         self._normalized = True
         self.current: Drift | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout()
+        outer.addLayout(layout, 1)
+        self.scatter = DriftScatter(self)
+        outer.addWidget(self.scatter)
         top = QHBoxLayout()
         self.a, self.b = QComboBox(self), QComboBox(self)
         self.k = QSpinBox(self)
@@ -169,11 +174,13 @@ class DriftPanel(QWidget):
         if len(self._columns) < 2 or ia < 0 or ib < 0:
             self.summary.setText("Run two or more columns to compare them.")
             self.model.set_rows([])
+            self.scatter.clear()
             return
         (_, run_a, docs), (_, run_b, docs_b) = self._columns[ia], self._columns[ib]
         if len(run_a.results) != len(run_b.results) or [d.text for d in docs] != [d.text for d in docs_b]:
             self.summary.setText("These two columns scored different documents: run them again together.")
             self.model.set_rows([])
+            self.scatter.clear()
             return
         pick = (lambda r: r.scores) if self._normalized else (lambda r: r.raw_scores)
         a, b, k, kind, generation = pick(run_a), pick(run_b), self.k.value(), self._kind(), self._generation
@@ -194,6 +201,7 @@ class DriftPanel(QWidget):
         self.summary.setText(f"{result.summary()} · {len(result.rank_changed)} of {n} documents change rank "
                              f"({kind} scores)")
         self.model.set_rows(rows)
+        self.scatter.set_rows(rows, kind, self.a.currentText(), self.b.currentText())
 
     def wait(self, msecs: int = 5000) -> bool:
         return self.runner.wait(msecs)

@@ -44,3 +44,37 @@ def test_different_documents_are_not_compared(qtbot):
     run = run_of([1.0, 2.0])
     panel.set_columns([("A", run, [Document("x"), Document("y")]), ("B", run, [Document("x"), Document("z")])])
     assert "different documents" in panel.summary.text() and panel.current is None
+
+
+def test_scatter_shows_every_document_and_finds_the_dot_under_the_mouse(qtbot):
+    import numpy as np
+
+    panel = DriftPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 260)
+    panel.show()
+    docs = [Document(f"doc {i}") for i in range(5)]
+    a, b = run_of([3.0, 2.0, 1.0, 0.0, -1.0]), run_of([3.1, 0.5, 1.2, 0.1, -1.5])
+    panel.set_columns([("A", a, docs), ("B", b, docs)])
+    qtbot.waitUntil(lambda: panel.current is not None, timeout=10_000)
+    scatter = panel.scatter
+    assert len(scatter.rows) == 5 and scatter.changed == 2  # the two documents that swap ranks
+    assert (scatter.lo, scatter.hi) == (0.0, 1.0)  # normalized scores: a fixed 0-1 square
+    rect = scatter.plot_rect()
+    assert rect.width() == rect.height() > 50  # square: the diagonal is where A and B agree
+    # doc 1: A = sigmoid(2.0), B = sigmoid(0.5); its dot is where the mapping puts it, and nowhere else
+    x = rect.left() + a.scores[1] * rect.width()
+    y = rect.bottom() - b.scores[1] * rect.height()
+    from PySide6.QtCore import QPointF
+
+    assert scatter.point_at(QPointF(x + 2, y - 2)) == 1
+    assert scatter.point_at(QPointF(rect.left() + 1, rect.top() + 1)) is None
+    image = scatter.grab().toImage()  # renders; a red (rank-changed) dot is painted at doc 1's place
+    pixel = image.pixelColor(int(x * image.devicePixelRatio()), int(y * image.devicePixelRatio()))
+    assert pixel.red() > 150 and pixel.blue() < 120
+    panel.set_normalized(False)
+    qtbot.waitUntil(lambda: panel.current is not None and scatter.kind == "raw", timeout=10_000)
+    raw = np.array([3.0, 2.0, 1.0, 0.0, -1.0, 3.1, 0.5, 1.2, 0.1, -1.5])
+    assert scatter.lo < raw.min() and scatter.hi > raw.max()
+    panel.set_columns([("A", a, docs)])  # one column left: nothing to compare, nothing drawn
+    assert scatter.rows == []
