@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QPolygonF,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
@@ -138,15 +139,18 @@ class DriftScatter(QWidget):
         p.drawText(QRectF(0, 0, width, AXIS), Qt.AlignmentFlag.AlignHCenter, name_b)
         p.restore()
         if len(self._xy):
-            radius = 3.0 if len(self._xy) <= 500 else 2.0 if len(self._xy) <= 3000 else 1.3
-            p.setPen(Qt.PenStyle.NoPen)
-            # rank-changed dots last, so they stay visible on top of the agreeing ones
-            order = sorted(range(len(self.rows)), key=lambda i: self.rows[i][1] != self.rows[i][2])
-            for i in order:
-                color = QColor(DIFFERS if self.rows[i][1] != self.rows[i][2] else SAME)
+            diameter = 6.0 if len(self._xy) <= 500 else 4.0 if len(self._xy) <= 3000 else 2.6
+            changed = np.array([r[1] != r[2] for r in self.rows], dtype=bool)
+            # one drawPoints call per colour (round pen caps make the dots); rank-changed dots last, on top
+            for mask, base in ((~changed, SAME), (changed, DIFFERS)):
+                if not mask.any():
+                    continue
+                color = QColor(base)
                 color.setAlpha(200)
-                p.setBrush(color)
-                p.drawEllipse(QPointF(*self._xy[i]), radius, radius)
+                pen = QPen(color, diameter)
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                p.setPen(pen)
+                p.drawPoints(QPolygonF([QPointF(x, y) for x, y in self._xy[mask].tolist()]))
         p.end()
         return pixmap
 
