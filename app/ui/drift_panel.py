@@ -66,6 +66,10 @@ class DriftTableModel(QAbstractTableModel):
         self._sort_rows()
         self.endResetModel()
 
+    def row_of(self, item: tuple) -> int | None:
+        """The row showing ``item`` (one of the tuples given to ``set_rows``), or None when filtered out."""
+        return next((i for i, row in enumerate(self._rows) if row is item), None)
+
     def rowCount(self, parent: QModelIndex | None = None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self._rows)
 
@@ -115,6 +119,7 @@ class DriftPanel(QWidget):
         layout = QVBoxLayout()
         outer.addLayout(layout, 1)
         self.scatter = DriftScatter(self)
+        self.scatter.picked.connect(self._select_picked)
         outer.addWidget(self.scatter)
         top = QHBoxLayout()
         self.a, self.b = QComboBox(self), QComboBox(self)
@@ -202,6 +207,14 @@ class DriftPanel(QWidget):
                              f"({kind} scores)")
         self.model.set_rows(rows)
         self.scatter.set_rows(rows, kind, self.a.currentText(), self.b.currentText())
+
+    def _select_picked(self, index: int) -> None:
+        """A click on a dot selects and shows that document's row in the table."""
+        row = self.model.row_of(self.scatter.rows[index])
+        if row is None:  # hidden by "only documents whose rank differs"
+            return
+        self.view.selectRow(row)
+        self.view.scrollTo(self.model.index(row, D_DOC))
 
     def wait(self, msecs: int = 5000) -> bool:
         return self.runner.wait(msecs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QMouseEvent,
@@ -27,7 +27,10 @@ HIT_PX = 8
 
 class DriftScatter(QWidget):
     """``set_rows(rows, kind, label_a, label_b)`` with the drift table's rows
-    ``(text, rank_a, rank_b, score_a, score_b, delta)``; ``clear()`` empties it."""
+    ``(text, rank_a, rank_b, score_a, score_b, delta)``; ``clear()`` empties it. ``picked(index)`` on a click
+    on a dot (index into ``rows``)."""
+
+    picked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,7 +43,7 @@ class DriftScatter(QWidget):
         self.setMinimumSize(150, 120)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.setToolTip("Each dot is a document: its score in column A (across) and in column B (up). On the "
-                        "diagonal both runtimes agree; red dots change rank.")
+                        "diagonal both runtimes agree; red dots change rank. Click a dot to find it in the table.")
 
     def sizeHint(self) -> QSize:
         return QSize(240, 180)
@@ -154,7 +157,13 @@ class DriftScatter(QWidget):
         p.end()
         return pixmap
 
-    # ---------------------------------------------------------------- hover
+    # ---------------------------------------------------------------- hover and click
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        i = self.point_at(event.position())
+        if i is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.picked.emit(i)
+        super().mousePressEvent(event)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         i = self.point_at(event.position())
         if i is None:

@@ -69,6 +69,11 @@ def test_scatter_shows_every_document_and_finds_the_dot_under_the_mouse(qtbot):
 
     assert scatter.point_at(QPointF(x + 2, y - 2)) == 1
     assert scatter.point_at(QPointF(rect.left() + 1, rect.top() + 1)) is None
+    from PySide6.QtCore import QPoint, Qt
+
+    qtbot.mouseClick(scatter, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    selected = panel.view.selectionModel().selectedRows()
+    assert [panel.model.index(i.row(), D_DOC).data() for i in selected] == ["doc 1"]  # click finds it in the table
     image = scatter.grab().toImage()  # renders; a red (rank-changed) dot is painted at doc 1's place
     pixel = image.pixelColor(int(x * image.devicePixelRatio()), int(y * image.devicePixelRatio()))
     assert pixel.red() > 150 and pixel.blue() < 120
