@@ -62,6 +62,9 @@ def launch(argv: list[str] | None = None) -> int:
     apply_to_app(app)
     window = build_window()
     restore_geometry(window)
+    from app.ui.quit_signals import CloseOnSignals
+
+    window.quit_signals = CloseOnSignals(window.close, window)  # Ctrl+C / SIGTERM: saved like the close button
     window.show()
     if window.first_run:  # first start: show the three starter rankings straight away
         from PySide6.QtCore import QTimer
