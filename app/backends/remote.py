@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.backends.base import Backend, CancelFn, ProgressFn, _validate
+from app.backends.base import CancelFn, ProgressFn, _validate
 from app.backends.remote_api import (
     STYLES,
     ApiStyle,
@@ -66,13 +66,17 @@ def remote_config(url: str, api_style: str | None = None, api_key: str | None = 
                          remote_model=model or None, family=family)
 
 
-class RemoteBackend(Backend):
+class RemoteBackend:
+    """A rerank server behind HTTP, with the same surface as ``base.Backend`` (name, device, precision,
+    model_name, load_ms, static_warnings, score, close) but none of its local pipeline: the server tokenizes,
+    batches and runs the model, so there is no tokenizer, no family and no ``_run_batch`` here."""
+
     name = "remote"
     label = "Remote server (HTTP)"
     supports_cuda = False
     default_batch_size = 32
 
-    def __init__(self, config: BackendConfig) -> None:  # no model to load, no local tokenizer
+    def __init__(self, config: BackendConfig) -> None:
         self.config = config
         started = time.perf_counter()
         self._load(config)
@@ -165,8 +169,8 @@ class RemoteBackend(Backend):
         return ScoreRun(self.model_name, self.name, self.device, self.config.family or self.style.name, rule,
                         tuple(results), timings, tuple(warnings))
 
-    def _run_batch(self, pairs):  # pragma: no cover - score() is overridden; nothing is tokenized locally
-        raise NotImplementedError("RemoteBackend scores over HTTP in score()")
+    def close(self) -> None:
+        """Nothing to release: every request opens and closes its own connection."""
 
     # -- HTTP ------------------------------------------------------------------------------------------
     def _request(self, method: str, url: str, body: dict | None, timeout: float) -> Any:

@@ -78,7 +78,7 @@ def link_into_snapshot(blob: Path, pointer: Path) -> None:
     try:
         os.symlink(os.path.relpath(blob, pointer.parent), pointer)
         return
-    except (OSError, NotImplementedError) as exc:
+    except (OSError, NotImplementedError) as exc:  # os.symlink raises NotImplementedError where unsupported
         log.debug("symlink failed (%s); trying a hard link", exc)
     try:
         os.link(blob, pointer)

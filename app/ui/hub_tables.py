@@ -7,7 +7,8 @@ tested without a window.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -40,8 +41,11 @@ def human_age(when: float | None, now: float | None = None) -> str:
 
 
 class _Table(QAbstractTableModel):
+    """Rows of one item type; a subclass sets HEADERS and NUMERIC and defines ``cell(item, column) -> str``."""
+
     HEADERS: tuple[str, ...] = ()
     NUMERIC: tuple[int, ...] = ()
+    cell: Callable[[Any, int], str]
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -80,9 +84,6 @@ class _Table(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.NUMERIC:
             return RIGHT
         return None
-
-    def cell(self, item, column: int) -> str:  # pragma: no cover - every subclass overrides it
-        raise NotImplementedError
 
     def tooltip(self, item) -> str | None:
         return None
