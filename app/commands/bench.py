@@ -110,11 +110,12 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError("--plot draws the sweep: add --sweep.")
     from app.bench.machine import describe, format_machine
 
+    setups = setups_from(args)  # bad arguments are refused before anything is printed
     machine = describe()  # before the run: the load average says whether the machine was quiet
     if not args.json:
         print(format_machine(machine) + "\n", flush=True)
     reports = []
-    for setup in setups_from(args):
+    for setup in setups:
         bar = progress_bar(f"bench {setup.config.backend}", unit="run")
         try:
             reports.append(run_backend(setup, progress=bar))

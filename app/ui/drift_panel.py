@@ -206,7 +206,7 @@ class DriftPanel(QWidget):
         self.summary.setText(f"{result.summary()} · {len(result.rank_changed)} of {n} documents change rank "
                              f"({kind} scores)")
         self.model.set_rows(rows)
-        self.scatter.set_rows(rows, kind, self.a.currentText(), self.b.currentText())
+        self.scatter.set_rows(rows, kind)
 
     def _select_picked(self, index: int) -> None:
         """A click on a dot selects and shows that document's row in the table."""

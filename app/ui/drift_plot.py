@@ -26,7 +26,7 @@ HIT_PX = 8
 
 
 class DriftScatter(QWidget):
-    """``set_rows(rows, kind, label_a, label_b)`` with the drift table's rows
+    """``set_rows(rows, kind)`` with the drift table's rows
     ``(text, rank_a, rank_b, score_a, score_b, delta)``; ``clear()`` empties it. ``picked(index)`` on a click
     on a dot (index into ``rows``)."""
 
@@ -35,9 +35,10 @@ class DriftScatter(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[tuple] = []
-        self.kind, self.label_a, self.label_b = "normalized", "A", "B"
+        self.kind = "normalized"
         self.lo, self.hi = 0.0, 1.0
-        self._xy = np.zeros((0, 2))
+        self._scores = self._xy = np.zeros((0, 2))  # (score A, score B) per row; the same in pixels
+        self._changed = np.zeros(0, dtype=bool)  # rank A != rank B per row
         self._pixmap: QPixmap | None = None
         self.setMouseTracking(True)
         self.setMinimumSize(150, 120)
@@ -49,9 +50,10 @@ class DriftScatter(QWidget):
         return QSize(240, 180)
 
     # ---------------------------------------------------------------- data
-    def set_rows(self, rows: Sequence[tuple], kind: str, label_a: str, label_b: str) -> None:
-        self.rows, self.kind, self.label_a, self.label_b = list(rows), kind, label_a, label_b
+    def set_rows(self, rows: Sequence[tuple], kind: str) -> None:
+        self.rows, self.kind = list(rows), kind
         scores = np.array([(r[3], r[4]) for r in self.rows], dtype=float).reshape(-1, 2)
+        self._changed = np.array([r[1] != r[2] for r in self.rows], dtype=bool)
         if kind == "normalized":
             self.lo, self.hi = 0.0, 1.0
         elif len(scores):
@@ -64,11 +66,11 @@ class DriftScatter(QWidget):
         self._invalidate()
 
     def clear(self) -> None:
-        self.set_rows([], self.kind, self.label_a, self.label_b)
+        self.set_rows([], self.kind)
 
     @property
     def changed(self) -> int:
-        return sum(1 for r in self.rows if r[1] != r[2])
+        return int(self._changed.sum())
 
     # ---------------------------------------------------------------- geometry
     def plot_rect(self) -> QRectF:
@@ -94,7 +96,7 @@ class DriftScatter(QWidget):
     # ---------------------------------------------------------------- painting
     def _invalidate(self) -> None:
         self._pixmap = None
-        self._xy = self._to_px(getattr(self, "_scores", np.zeros((0, 2))))
+        self._xy = self._to_px(self._scores)
         self.update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -127,25 +129,17 @@ class DriftScatter(QWidget):
         small = p.font()
         small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
         p.setFont(small)
-        lo, hi = _fmt(self.lo), _fmt(self.hi)
-        p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), AXIS), Qt.AlignmentFlag.AlignLeft, lo)
-        p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), AXIS), Qt.AlignmentFlag.AlignRight, hi)
-        name_a = "A →"  # the combo boxes above name the columns; the tooltip explains the axes
-        p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), AXIS), Qt.AlignmentFlag.AlignHCenter, name_a)
+        # axis labels: the combo boxes above name the columns A and B; the tooltip explains the axes
+        self._axis_labels(p, QRectF(rect.left(), rect.bottom() + 1, rect.width(), AXIS), "A →")
         p.save()
         p.translate(rect.left() - AXIS, rect.bottom())
         p.rotate(-90)
-        width = rect.height()
-        p.drawText(QRectF(0, 0, width, AXIS), Qt.AlignmentFlag.AlignLeft, lo)
-        p.drawText(QRectF(0, 0, width, AXIS), Qt.AlignmentFlag.AlignRight, hi)
-        name_b = "B →"
-        p.drawText(QRectF(0, 0, width, AXIS), Qt.AlignmentFlag.AlignHCenter, name_b)
+        self._axis_labels(p, QRectF(0, 0, rect.height(), AXIS), "B →")
         p.restore()
         if len(self._xy):
             diameter = 6.0 if len(self._xy) <= 500 else 4.0 if len(self._xy) <= 3000 else 2.6
-            changed = np.array([r[1] != r[2] for r in self.rows], dtype=bool)
             # one drawPoints call per colour (round pen caps make the dots); rank-changed dots last, on top
-            for mask, base in ((~changed, SAME), (changed, DIFFERS)):
+            for mask, base in ((~self._changed, SAME), (self._changed, DIFFERS)):
                 if not mask.any():
                     continue
                 color = QColor(base)
@@ -156,6 +150,12 @@ class DriftScatter(QWidget):
                 p.drawPoints(QPolygonF([QPointF(x, y) for x, y in self._xy[mask].tolist()]))
         p.end()
         return pixmap
+
+    def _axis_labels(self, p: QPainter, band: QRectF, name: str) -> None:
+        """The low end, the axis name and the high end along ``band``."""
+        p.drawText(band, Qt.AlignmentFlag.AlignLeft, _fmt(self.lo))
+        p.drawText(band, Qt.AlignmentFlag.AlignHCenter, name)
+        p.drawText(band, Qt.AlignmentFlag.AlignRight, _fmt(self.hi))
 
     # ---------------------------------------------------------------- hover and click
     def mousePressEvent(self, event: QMouseEvent) -> None:

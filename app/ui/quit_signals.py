@@ -32,6 +32,8 @@ class CloseOnSignals(QObject):
             self._previous_fd = signal.set_wakeup_fd(self._send.fileno())
         except ValueError:  # only the main thread may route signals
             self.active = False
+            self._receive.close()
+            self._send.close()
             return
         self.active = True
         for number in SIGNALS:
@@ -58,5 +60,5 @@ class CloseOnSignals(QObject):
             signal.set_wakeup_fd(self._previous_fd)
             self._notifier.setEnabled(False)
             self.active = False
-        self._receive.close()
-        self._send.close()
+            self._receive.close()
+            self._send.close()
