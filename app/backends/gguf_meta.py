@@ -29,6 +29,7 @@ def _value(field) -> str:
 
 
 IDENTICAL_TOKEN_TYPES = "rerank_playground.token_types_identical"  # derived from the weights, not stored
+TENSOR_TYPES = "rerank_playground.tensor_types"  # comma-separated lower-case ggml types of the weights
 
 
 def _token_type_rows_identical(reader) -> bool:
@@ -70,6 +71,7 @@ def read_gguf(path: Path) -> tuple[dict[str, str], dict[str, tuple[int, ...]], s
     meta = {name: _value(field) for name, field in reader.fields.items() if not name.startswith("GGUF.")}
     if _token_type_rows_identical(reader):
         meta[IDENTICAL_TOKEN_TYPES] = "true"
+    meta[TENSOR_TYPES] = ",".join(sorted({v.lower() for v in types.values()}))
     weight_types = [v for k, v in types.items() if k.endswith("attn_q.weight") or k.endswith("ffn_up.weight")]
     precision = max(set(weight_types), key=weight_types.count) if weight_types else "unknown"
     return meta, shapes, precision.lower()

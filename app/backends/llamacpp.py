@@ -18,7 +18,8 @@ import numpy as np
 
 from app.backends.artifacts import find_file, model_path, wrong_format
 from app.backends.base import Backend
-from app.backends.gguf_meta import read_gguf
+from app.backends.gguf_meta import TENSOR_TYPES, read_gguf
+from app.backends.llama_repack import open_llama
 from app.backends.llama_tokenizer import LlamaPairTokenizer
 from app.core.errors import DeviceUnavailableError, ModelLoadError
 from app.core.families import detect_from_gguf, family_by_name
@@ -90,9 +91,12 @@ class LlamaCppBackend(Backend):
         n_ctx = min(self.family.max_length, ctx_train) + 8
         encoder = self.family.kind == "encoder"
         threads = config.threads or default_threads()
+        tensor_types = set(filter(None, self.meta.get(TENSOR_TYPES, "").split(",")))
         try:
-            self.llm = llama_cpp.Llama(
-                model_path=str(path),
+            self.llm, repack = open_llama(
+                llama_cpp,
+                str(path),
+                tensor_types,
                 embedding=self.rank_head,
                 pooling_type=llama_cpp.LLAMA_POOLING_TYPE_RANK if self.rank_head else -1,
                 n_ctx=n_ctx,
@@ -114,7 +118,11 @@ class LlamaCppBackend(Backend):
         self.n_vocab = self.llm.n_vocab()
         offloaded = gpu_layers != 0 and llama_cpp.llama_supports_gpu_offload()
         plural = "" if threads == 1 else "s"
-        self.device = f"cuda (n_gpu_layers={gpu_layers})" if offloaded else f"cpu ({threads} thread{plural})"
+        repacked = "" if repack.use_extra_bufts else ", no weight repacking"
+        self.device = (f"cuda (n_gpu_layers={gpu_layers})" if offloaded
+                       else f"cpu ({threads} thread{plural}{repacked})")
+        if repack.reason:
+            self.notes = (*self.notes, repack.reason)
 
     def close(self) -> None:
         import llama_cpp

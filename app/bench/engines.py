@@ -166,13 +166,14 @@ class RawCT2:
 def _llama(spec: dict, n_ctx: int, flash: bool):
     import llama_cpp
 
+    from app.backends.llama_repack import open_llama
     from app.backends.llamacpp import default_threads
 
     threads = spec.get("threads") or default_threads()  # the same default as our backend: same threads
     gpu = spec.get("n_gpu_layers", -1) if spec.get("device") == "cuda" else 0
-    llm = llama_cpp.Llama(model_path=spec["artifact"], embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_RANK,
-                          n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx, n_threads=threads, n_threads_batch=threads,
-                          n_gpu_layers=gpu, flash_attn=flash, verbose=False)
+    llm, _ = open_llama(llama_cpp, spec["artifact"], embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_RANK,
+                        n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx, n_threads=threads, n_threads_batch=threads,
+                        n_gpu_layers=gpu, flash_attn=flash, verbose=False)  # same AMX rule as the backend
     return llm, f"{'cuda' if gpu else 'cpu'} ({threads} thread{'' if threads == 1 else 's'})"
 
 
