@@ -1,6 +1,6 @@
 """A local look-alike of the Hugging Face Hub for tests (standard library only).
 
-Serves what huggingface_hub asks for: ``/api/models`` (search), ``/api/models/{repo}[/revision/{rev}]`` (info),
+Serves what huggingface_hub asks for: ``/api/models`` (search, ``filter=`` tags such as ``base_model:X``), ``/api/models/{repo}[/revision/{rev}]`` (info),
 ``/api/models/{repo}/tree/{rev}?recursive=true`` (listing with LFS sha256), and ``/{repo}/resolve/{rev}/{path}``
 (HEAD and GET, with Range, ETag / X-Linked-Etag / X-Linked-Size / X-Repo-Commit headers). Faults can be injected
 per file: drop the connection once after N bytes, stall once, or flip a byte in every response. Every request is
@@ -210,8 +210,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _search(self, query: dict) -> None:
         text = query.get("search", "").lower()
+        wanted = [t.lower() for t in parse_qs(urlsplit(self.path).query).get("filter", [])]  # every tag, as the Hub
         found = [r for r in self.hub.repos.values() if text in r.repo_id.lower()
-                 and (not query.get("pipeline_tag") or r.pipeline_tag == query["pipeline_tag"])]
+                 and (not query.get("pipeline_tag") or r.pipeline_tag == query["pipeline_tag"])
+                 and all(t in {x.lower() for x in r.tags} for t in wanted)]
         found.sort(key=lambda r: -r.downloads)
         limit = int(query.get("limit", 1000))
         self._json([r.info() for r in found[:limit]])

@@ -13,7 +13,8 @@ from app.core.errors import BadInputError, CancelledError
 
 def add_parser(sub) -> None:
     p = sub.add_parser("models", help="find, download and manage reranker models", description=__doc__)
-    msub = p.add_subparsers(dest="models_command", required=True, metavar="{search,files,pull,list,rm,import}")
+    msub = p.add_subparsers(dest="models_command", required=True,
+                            metavar="{search,files,related,pull,list,rm,import}")
 
     s = msub.add_parser("search", help="search the Hub for rerankers (most downloaded first)")
     s.add_argument("text", nargs="?", default="", help="words in the repo name (default: all rerankers)")
@@ -27,6 +28,10 @@ def add_parser(sub) -> None:
     f.add_argument("--revision", default="main")
     f.add_argument("--json", action="store_true")
     f.set_defaults(run=run_files)
+
+    from app.commands import models_related
+
+    models_related.add_parser(msub)
 
     pl = msub.add_parser("pull", help="download one artifact (weights + config + tokenizer) into the HF cache")
     pl.add_argument("repo", help="owner/name, or owner/name:FILE")
