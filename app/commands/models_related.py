@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
-
 from app.core.errors import BadInputError
 
 
@@ -76,7 +74,8 @@ def _print_json(result) -> None:
              "size": x.artifact.size, "backends": list(x.artifact.backends)} for x in result.artifacts()]
     out = {"base": result.base, "message": result.message, "artifacts": rows,
            "unlisted": [{"repo": r.repo_id, "error": r.error} for r in result.repos if r.error],
-           "other_models": [asdict(r) | {"artifacts": []} for r in result.others]}
+           "other_models": [{"repo": r.repo_id, "relation": r.relation, "downloads": r.downloads}
+                            for r in result.others]}
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
@@ -103,7 +102,6 @@ def _print_table(result) -> None:
 
 def _pull(result, specs: list[tuple[str, str | None]]) -> int:
     from app.commands.models import pull_with_bar
-    from app.hub import remote_listing
 
     rows = result.artifacts()
     chosen = []
@@ -116,8 +114,7 @@ def _pull(result, specs: list[tuple[str, str | None]]) -> int:
                                 f"{result.base} (published {fmt} quantizations: {', '.join(have)}).")
         chosen.append(match)
     for x in chosen:
-        listing = remote_listing(x.repo.repo_id, x.repo.commit or "main")
-        pull_with_bar(listing, x.artifact)
+        pull_with_bar(x.repo.listing, x.artifact)
         print(f"downloaded {x.format.upper()} {x.quant}: {x.repo.repo_id}:{x.artifact.name}")
     print("\nCompare them side by side (one worker per artifact):")
     for x in chosen:

@@ -7,6 +7,7 @@
 - ``catalogue()`` -> Catalogue; ``delete(repo, file=None)`` -> bytes freed; ``import_path(path)``
 - ``resolve("owner/name[:file]", backend=)`` -> ResolvedModel (cache first, then download)
 - ``hub_status(probe=)`` -> HubStatus (offline or not, and why)
+- ``related(base)`` -> RelatedResult: published quantizations/conversions of a model (the Hub's model tree)
 
 See docs/model-manager.md. Submodules import huggingface_hub lazily, so importing this package is cheap.
 """
@@ -27,6 +28,7 @@ from app.hub.errors import (
 from app.hub.importer import ImportedModel, import_path, list_imports
 from app.hub.listing import RepoListing, local_listing, remote_listing
 from app.hub.progress import DownloadProgress
+from app.hub.related import RelatedArtifact, RelatedRepo, RelatedResult, related
 from app.hub.resolve import ResolvedModel, choose, parse_spec, resolve
 from app.hub.search import SearchHit, SearchResult, search
 from app.hub.settings import HubSettings
@@ -36,8 +38,9 @@ from app.hub.transfer import CancelToken, RetryPolicy
 __all__ = [
     "Artifact", "CancelToken", "Catalogue", "DownloadError", "DownloadProgress", "GatedRepoError",
     "HashMismatchError", "HubError", "HubFile", "HubOfflineError", "HubSettings", "HubStatus", "ImportedModel",
-    "InsufficientSpaceError", "LocalModel", "PullResult", "RepoListing", "RepoNotFoundError", "ResolvedModel",
+    "InsufficientSpaceError", "LocalModel", "PullResult", "RelatedArtifact", "RelatedRepo", "RelatedResult",
+    "RepoListing", "RepoNotFoundError", "ResolvedModel",
     "RetryPolicy", "SearchHit", "SearchResult", "UnsafeFileNameError", "catalogue", "choose", "delete",
-    "hub_status", "import_path", "list_imports", "local_listing", "parse_spec", "pull", "remote_listing",
+    "hub_status", "import_path", "list_imports", "local_listing", "parse_spec", "pull", "related", "remote_listing",
     "resolve", "search",
 ]

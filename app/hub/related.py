@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from app.hub.artifacts import Artifact
 from app.hub.errors import HubError, HubOfflineError, network_errors, offline_message, translate
-from app.hub.listing import check_repo_id, remote_listing
+from app.hub.listing import RepoListing, check_repo_id, remote_listing
 from app.hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ class RelatedRepo:
     commit: str = ""
     artifacts: tuple[Artifact, ...] = ()
     error: str = ""  # why its files could not be listed (gated, gone, offline)
+    listing: RepoListing | None = field(default=None, compare=False, repr=False)  # what a download needs
 
     @property
     def same_model(self) -> bool:
@@ -119,7 +120,7 @@ def _with_files(repos: list[RelatedRepo], settings: HubSettings,
         try:
             listing = remote_listing(repo.repo_id, settings=settings)
             out.append(RelatedRepo(repo.repo_id, repo.relation, repo.downloads, repo.likes, repo.gated,
-                                   listing.commit, listing.artifacts))
+                                   listing.commit, listing.artifacts, listing=listing))
         except HubError as exc:  # one gated or vanished child must not hide the others
             log.info("listing %s failed: %s", repo.repo_id, exc)
             out.append(RelatedRepo(repo.repo_id, repo.relation, repo.downloads, repo.likes, repo.gated,

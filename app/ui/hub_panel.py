@@ -55,6 +55,7 @@ class HubPanel(QWidget):
     statusKnown = Signal(object)  # hub.HubStatus
     pulled = Signal(object)  # hub.PullResult
     taskAdded = Signal(object)  # DownloadTask
+    relatedRequested = Signal(str)  # repo id: show its published quantizations/conversions
 
     def __init__(self, local_names: Callable[[str], set[str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,9 +100,18 @@ class HubPanel(QWidget):
         self.download_btn.setEnabled(False)
         self.download_btn.clicked.connect(lambda: self.download(self.artifacts.currentIndex().row()))
         self.artifacts.selectionModel().currentRowChanged.connect(lambda cur, _p: self._artifact_selected(cur.row()))
+        self.related_btn = QPushButton("Other published formats…")
+        self.related_btn.setToolTip("Quantizations and ONNX/GGUF/CT2 conversions of this model in other repos "
+                                    "(the Hub's model tree), to download and compare side by side")
+        self.related_btn.setEnabled(False)
+        self.related_btn.clicked.connect(lambda: self.listing and self.relatedRequested.emit(self.listing.repo_id))
         rlay.addWidget(self.repo_label)
         rlay.addWidget(self.artifacts, 1)
-        rlay.addWidget(self.download_btn, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.related_btn)
+        buttons.addStretch(1)
+        buttons.addWidget(self.download_btn)
+        rlay.addLayout(buttons)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         layout.addWidget(split, 3)
@@ -177,6 +187,7 @@ class HubPanel(QWidget):
         self.listing = None  # until the new listing arrives, nothing refers to the previous repo
         self.artifact_model.set_artifacts(())
         self.download_btn.setEnabled(False)
+        self.related_btn.setEnabled(False)
         self._submit(lambda: hub.remote_listing(repo_id), lambda lst: self._on_listing(serial, lst),
                      lambda msg: self._listing_failed(serial, msg))
 
@@ -184,6 +195,7 @@ class HubPanel(QWidget):
         if serial != self._listing_serial:
             return
         self.listing = listing
+        self.related_btn.setEnabled(True)
         self.artifact_model.set_artifacts(listing.artifacts, self.local_names(listing.repo_id))
         runnable = sum(1 for a in listing.artifacts if a.runnable)
         text = (f"<b>{listing.repo_id}</b> @ {listing.commit[:8]}: {len(listing.artifacts)} artifacts, "
@@ -213,14 +225,17 @@ class HubPanel(QWidget):
         """Pull the artifact in ``row`` of the current repo (again, if it was cancelled or failed)."""
         if self.listing is None or not 0 <= row < self.artifact_model.rowCount():
             return None
-        artifact = self.artifact_model.row(row)
+        return self.download_artifact(self.listing, self.artifact_model.row(row))
+
+    def download_artifact(self, listing: hub.RepoListing, artifact: hub.Artifact) -> DownloadTask | None:
+        """Pull ``artifact`` of ``listing`` with a download row (the Same-model tab uses this too)."""
         if not artifact.runnable:
             self.notice.show_message(f"{artifact.name} cannot run here: {'; '.join(artifact.notes)}", "info")
             return None
-        key = (self.listing.repo_id, artifact.name)
+        key = (listing.repo_id, artifact.name)
         task = self.tasks.get(key)
         if task is None:
-            task = DownloadTask(self.listing, artifact, self.download_runner, self)
+            task = DownloadTask(listing, artifact, self.download_runner, self)
             task.finished.connect(lambda result: result is not None and self.pulled.emit(result))
             self.tasks[key] = task
             self.downloads_layout.insertWidget(self.downloads_layout.count() - 1, DownloadRow(task))

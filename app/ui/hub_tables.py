@@ -131,6 +131,22 @@ class ArtifactTable(_Table):
         return "\n".join(lines)
 
 
+class RelatedTable(_Table):
+    """Published artifacts of one base model (``hub.related``), already grouped by format and quantization."""
+
+    HEADERS = ("Format", "Quantization", "Repository · artifact", "Size", "Downloads", "Relation")
+    NUMERIC = (3, 4)
+
+    def cell(self, x, column: int) -> str:
+        name = f"{x.repo.repo_id} · {x.artifact.name or '(repo root)'}" + (" 🔒" if x.repo.gated else "")
+        return (x.format.upper(), x.quant, name, human_bytes(x.artifact.size), f"{x.repo.downloads:,}",
+                x.repo.relation or "conversion")[column]
+
+    def tooltip(self, x) -> str | None:
+        runs = ", ".join(b.upper() for b in x.artifact.backends)
+        return f"Runs on {runs}\nFiles: {', '.join(x.artifact.files)}"
+
+
 class CatalogueTable(_Table):
     HEADERS = ("Repository", "Artifact", "Format", "Quantization", "Size", "Last used", "Source")
     NUMERIC = (4,)

@@ -32,10 +32,11 @@ from app.ui.banner import Banner
 from app.ui.hub_panel import HubPanel, table_view
 from app.ui.hub_tables import CatalogueTable, human_bytes
 from app.ui.jobs import Job
+from app.ui.related_panel import RelatedPanel
 from app.ui.screen_fit import resize_within_screen
 
 log = logging.getLogger(__name__)
-HUB_TAB, LOCAL_TAB = 0, 1
+HUB_TAB, LOCAL_TAB, RELATED_TAB = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def _pick_import(parent: QWidget) -> str | None:
 class ModelsDialog(QDialog):
     catalogueRefreshed = Signal(object)  # hub.Catalogue
     columnRequested = Signal(object)  # ModelChoice: "Add as column" (when not in pick mode)
+    compareRequested = Signal(object)  # list[ModelChoice]: columns added by "Download & compare"; run them
 
     def __init__(self, parent: QWidget | None = None, *, pick: bool = False, tab: int = HUB_TAB,
                  confirm: Callable[[QWidget, str], bool] = _ask,
@@ -89,6 +91,10 @@ class ModelsDialog(QDialog):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.hub_panel, "Hugging Face Hub")
         self.tabs.addTab(self._build_local(), "Downloaded")
+        self.related_panel = RelatedPanel(self.hub_panel, self)
+        self.tabs.addTab(self.related_panel, "Same model, other formats")
+        self.hub_panel.relatedRequested.connect(self.show_related)
+        self.related_panel.compareReady.connect(self._compare)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -198,6 +204,41 @@ class ModelsDialog(QDialog):
 
         self.catalogueRefreshed.connect(select)
         self.refresh_catalogue()
+
+    # -- same model, other formats ---------------------------------------------------------------
+    def show_related(self, repo_id: str) -> None:
+        self.tabs.setCurrentIndex(RELATED_TAB)
+        self.related_panel.find(repo_id)
+
+    def _compare(self, results: list) -> None:
+        """One column per downloaded artifact, plus the transformers reference when the base is on disk."""
+        if self.pick:
+            return
+        choices = [ModelChoice(str(r.snapshot), r.load_file or None, r.artifact.backends[0], r.repo_id)
+                   for r in results if r.artifact.backends]
+        reference = self._reference_choice()
+        if reference is not None:
+            choices.insert(0, reference)
+        for choice in choices:
+            self.columnRequested.emit(choice)
+        if choices:
+            self.compareRequested.emit(choices)
+
+    def _reference_choice(self) -> ModelChoice | None:
+        from app.backends import registry
+
+        result = self.related_panel.result
+        if result is None or "torch" not in registry.names() or registry.unavailable_reason("torch"):
+            return None
+        try:
+            listing = hub.local_listing(result.base)
+        except PlaygroundError:
+            return None
+        if listing is None or not any(a.format == "safetensors" for a in listing.artifacts):
+            return None
+        from app.hub.listing import snapshot_path
+
+        return ModelChoice(str(snapshot_path(result.base, listing.commit)), None, "torch", result.base)
 
     # -- delete / import --------------------------------------------------------------------------
     def delete_selected(self) -> int:

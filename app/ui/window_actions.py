@@ -289,6 +289,7 @@ class WindowActions:
         if self.models_dialog is None:
             self.models_dialog = ModelsDialog(self.w)
             self.models_dialog.columnRequested.connect(self.add_column_for)
+            self.models_dialog.compareRequested.connect(lambda _choices: self.w.run())
         else:
             self.models_dialog.refresh_catalogue()
         self.models_dialog.show()
