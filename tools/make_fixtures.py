@@ -54,6 +54,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--skip-gguf", action="store_true", help="do not (re)write GGUF files")
     p.add_argument("--skip-ct2", action="store_true", help="do not (re)write CTranslate2 folders")
     p.add_argument("--no-weights", action="store_true", help="delete model.safetensors after exporting")
+    p.add_argument("--set", choices=["all", "core", "encoders"], default="all",
+                   help="core: the three models above + references.json; encoders: tools/fixtures/encoders.py "
+                        "(DistilBERT, ModernBERT, DeBERTa-v2, ELECTRA, 2-label BERT, each with its reference.json)")
     return p.parse_args()
 
 
@@ -184,6 +187,12 @@ def main() -> None:
 
     torch.set_num_threads(1)
     lines = corpus.training_text()
+    if args.set in ("all", "encoders"):
+        from fixtures import encoders
+
+        encoders.make_all(args.out, lines, args.llama_cpp_dir, log)
+    if args.set == "encoders":
+        return
     refs = {
         "generator": "tools/make_fixtures.py",
         "torch": torch.__version__,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from app.core.errors import BadInputError, ModelLoadError
@@ -83,8 +84,24 @@ def tokenizer_root(artifact: Path) -> Path:
     raise ModelLoadError(f"No tokenizer.json next to {artifact} (looked in its folder and two above).")
 
 
+def labels_unstated(config: dict) -> bool:
+    """True when config.json gives no label count (transformers 5 omits id2label for the default 2 labels)."""
+    return "num_labels" not in config and not config.get("id2label")
+
+
+def with_labels(family: ModelFamily, labels: int) -> ModelFamily:
+    """The family with the label count read from the weights (1: sigmoid, 2: softmax)."""
+    return replace(family, num_labels=labels, score_rule="sigmoid" if labels == 1 else "softmax")
+
+
 def family_for(root: Path, override: str | None) -> ModelFamily:
     config = read_config(root)
+    if labels_unstated(config):
+        from app.backends.checkpoint import head_labels
+
+        labels = head_labels(root)  # the classifier's shape in model.safetensors' header
+        if labels is not None:
+            config = {**config, "num_labels": labels}
     if override:
         return family_by_name(override, config)
     return detect_from_config(config, hint=read_hint(root))

@@ -1,25 +1,30 @@
 """CTranslate2 backend: encoders through ``Encoder`` with the classification head applied in NumPy.
 
 The CT2 converter keeps only the encoder, so the head weights are read from ``classifier_head.npz`` stored
-next to ``model.bin`` (HF parameter names): BERT ``classifier.*`` on CT2's pooler output, RoBERTa/XLM-R
+next to ``model.bin`` (HF parameter names) or, for a folder as ``ct2-transformers-converter`` writes it, from the
+original checkpoint's model.safetensors (the folder it sits in, or ``BackendConfig.checkpoint``): BERT ``classifier.*`` on CT2's pooler output, RoBERTa/XLM-R
 ``classifier.dense.*`` + ``classifier.out_proj.*`` on the first token, DistilBERT ``pre_classifier.*`` +
 ``classifier.*``. Decoder rerankers run through ``Generator.forward_batch`` (last-position logits).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
 from app.backends.artifacts import config_root, family_for, model_path, tokenizer_root, wrong_format
 from app.backends.base import Backend
+from app.backends.checkpoint import head_tensors
 from app.core.errors import BadInputError, DeviceUnavailableError, ModelLoadError, UnsupportedError
 from app.core.pairs import EncodedPair
 from app.core.tokenization import HFPairTokenizer, load_tokenizer
 from app.core.types import BackendConfig
 
 HEAD_FILE = "classifier_head.npz"
+CT2_CONFIG_KEYS = {"layer_norm_epsilon", "multi_query_attention", "add_source_bos", "add_source_eos",
+                   "decoder_start_token", "unk_token", "bos_token", "eos_token"}
 CT2_ENCODERS = {"bert", "distilbert", "xlm-roberta"}
 CT2_DECODERS = {"qwen3-reranker", "bge-gemma", "mxbai-v2"}
 
@@ -39,18 +44,54 @@ def find_ct2_folder(target: Path) -> Path:
     raise wrong_format(target, "ct2")
 
 
+def is_ct2_config(path: Path) -> bool:
+    """CT2's own config.json (written by its converters): no model_type/architectures, CT2's own keys."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(config, dict) and "model_type" not in config and "architectures" not in config \
+        and bool(config.keys() & CT2_CONFIG_KEYS)
+
+
+def head_weights(folder: Path, checkpoint: Path) -> dict[str, np.ndarray]:
+    """The dropped head: ``classifier_head.npz`` beside model.bin, else the checkpoint's model.safetensors."""
+    path = folder / HEAD_FILE
+    if not path.is_file():
+        return head_tensors(checkpoint)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k].astype(np.float32) for k in data.files}
+    except Exception as exc:
+        raise ModelLoadError(f"{path} is not a readable NumPy .npz file ({exc}).") from exc
+
+
+def checkpoint_root(folder: Path, checkpoint: str | None) -> Path:
+    """The transformers checkpoint of a CT2 folder: the one named, else the folder itself or up to two above."""
+    if checkpoint:
+        root = Path(checkpoint).expanduser()
+        if not (root / "config.json").is_file() or is_ct2_config(root / "config.json"):
+            raise BadInputError(f"Checkpoint {root}: no transformers config.json there. Point the checkpoint "
+                                "option at the original model folder (config.json, tokenizer.json, "
+                                "model.safetensors) that was converted to CTranslate2.")
+        return root
+    try:
+        return config_root(folder)
+    except ModelLoadError as exc:
+        if not is_ct2_config(folder / "config.json"):
+            raise
+        raise ModelLoadError(
+            f"{folder} was made by ct2-transformers-converter: its config.json is CTranslate2's own and it holds "
+            "no classification head and no tokenizer. Put it inside the original checkpoint folder (e.g. "
+            "MODEL/ct2-int8), or name that folder with --checkpoint DIR (GUI: the column's 'Checkpoint (CT2)' "
+            "field).") from exc
+
+
 class NumpyHead:
     """The classification head the CT2 converter drops, applied to CT2's outputs."""
 
-    def __init__(self, path: Path) -> None:
-        if not path.is_file():
-            raise ModelLoadError(f"No {HEAD_FILE} next to the CT2 model in {path.parent}: CTranslate2 drops the "
-                                 "classification head, so its weights must be stored beside model.bin.")
-        try:
-            with np.load(path) as data:
-                self.w = {k: data[k].astype(np.float32) for k in data.files}
-        except Exception as exc:
-            raise ModelLoadError(f"{path} is not a readable NumPy .npz file ({exc}).") from exc
+    def __init__(self, weights: dict[str, np.ndarray], source: Path) -> None:
+        self.w = weights
         if "classifier.out_proj.weight" in self.w:
             self.kind = "roberta"
         elif "pre_classifier.weight" in self.w:
@@ -58,7 +99,7 @@ class NumpyHead:
         elif "classifier.weight" in self.w:
             self.kind = "bert"
         else:
-            raise ModelLoadError(f"{path} holds no known head weights ({', '.join(self.w)}).")
+            raise ModelLoadError(f"The head for {source} holds no known weights ({', '.join(self.w)}).")
         # BERT on CT2's pooler output needs no hidden states: skipping their copy saves batch x seq x hidden floats
         self.needs_hidden = self.kind != "bert" or "pooler.dense.weight" in self.w
 
@@ -97,7 +138,7 @@ class CT2Backend(Backend):
         import ctranslate2
 
         folder = find_ct2_folder(model_path(config.path, config.file))
-        root = config_root(folder)
+        root = checkpoint_root(folder, config.checkpoint)
         self.family = family_for(root, config.family)
         if self.family.name not in CT2_ENCODERS | CT2_DECODERS:
             raise UnsupportedError(f"{self.family.name} is not supported by CTranslate2, because its converter "
@@ -119,14 +160,14 @@ class CT2Backend(Backend):
         except Exception as exc:
             raise ModelLoadError(f"CTranslate2 could not load {folder}: {str(exc).strip()[:300]}. The model "
                                  "files are corrupt, incomplete, or of another CTranslate2 model type.") from exc
-        tok = load_tokenizer(tokenizer_root(folder))
+        tok = load_tokenizer(tokenizer_root(root if config.checkpoint else folder))
         self.tokenizer = HFPairTokenizer(tok, self.family)
         if is_decoder:
             self.yes_id = self.tokenizer.token_id(self.family.positive_token)
             self.no_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
             self.default_batch_size = 4
         else:
-            self.head = NumpyHead(folder / HEAD_FILE)
+            self.head = NumpyHead(head_weights(folder, root), folder)
         self.device = f"{device} ({self.model.compute_type})"
         self.artifact = str(folder)
         self.precision = self.model.compute_type

@@ -12,10 +12,12 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from app.backends import gguf_checks
 from app.backends.artifacts import find_file, model_path, wrong_format
 from app.backends.base import Backend
 from app.backends.gguf_meta import TENSOR_TYPES, read_gguf
@@ -67,7 +69,12 @@ class LlamaCppBackend(Backend):
                 raise wrong_format(path, "gguf")
         meta, shapes, self.precision = read_gguf(path)
         self.meta = meta
+        problem = gguf_checks.load_problem(meta, shapes)
+        if problem:
+            raise ModelLoadError(f"{path.name}: {problem}")
         self.family = family_by_name(config.family) if config.family else detect_from_gguf(meta, shapes)
+        if not config.family and gguf_checks.is_distilbert(meta, shapes):
+            self.family = replace(self.family, name="distilbert", has_pooler=False)
         self.rank_head = "cls.output.weight" in shapes
         self._open(path, config)
         self.tokenizer = LlamaPairTokenizer(self.llm, self.family, meta)
@@ -88,7 +95,8 @@ class LlamaCppBackend(Backend):
                                              "Reinstall it with CMAKE_ARGS=-DGGML_CUDA=on, or choose CPU.")
             gpu_layers = config.n_gpu_layers
         ctx_train = int(self.meta.get(f"{self.meta.get('general.architecture', '')}.context_length", 512) or 512)
-        n_ctx = min(self.family.max_length, ctx_train) + 8
+        n_ctx = gguf_checks.context_size(self.meta.get("general.architecture", ""),
+                                         min(self.family.max_length, ctx_train) + 8)
         encoder = self.family.kind == "encoder"
         threads = config.threads or default_threads()
         tensor_types = set(filter(None, self.meta.get(TENSOR_TYPES, "").split(",")))

@@ -10,8 +10,10 @@ from app.backends.artifacts import (
     config_root,
     family_for,
     find_file,
+    labels_unstated,
     model_path,
     tokenizer_root,
+    with_labels,
     wrong_format,
 )
 from app.backends.base import Backend
@@ -26,6 +28,27 @@ from app.core.types import BackendConfig
 
 PREFERRED = ("onnx/model.onnx", "model.onnx", "onnx/model_quantized.onnx", "model_quantized.onnx")
 _KNOWN_INPUTS = {"input_ids", "attention_mask", "token_type_ids", "position_ids"}
+
+
+# Operators of onnxruntime's dynamic quantization (quantize_dynamic and its fused forms): activations are
+# quantized at run time with ONE scale and zero point per tensor, i.e. per batch.
+DYNAMIC_QUANT_OPS = (b"DynamicQuantizeLinear", b"MatMulInteger", b"DynamicQuantizeMatMul", b"ConvInteger",
+                     b"DynamicQuantizeLSTM")
+
+
+def is_dynamically_quantized(path: Path) -> bool:
+    """True when the graph quantizes activations at run time (its node op_type strings name such operators).
+
+    Op types are plain strings in the protobuf, so a byte search over the mapped file finds them without the
+    onnx package (fast even for large files: no parsing, no copy).
+    """
+    import mmap
+
+    try:
+        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return any(data.find(op) != -1 for op in DYNAMIC_QUANT_OPS)
+    except (OSError, ValueError):
+        return False
 
 
 def precision_of(path: Path) -> str:
@@ -62,8 +85,13 @@ class OnnxBackend(Backend):
         if unknown:
             raise ModelLoadError(f"{path.name} declares inputs this app cannot fill: {', '.join(sorted(unknown))} "
                                  "(an export with a KV cache?). Use an export without past_key_values.")
-        outputs = [o.name for o in self.session.get_outputs()]
-        self.output = "logits" if "logits" in outputs else outputs[0]
+        outputs = {o.name: o for o in self.session.get_outputs()}
+        self.output = "logits" if "logits" in outputs else next(iter(outputs))
+        self.family = self._labels_from_output(outputs[self.output], root)
+        self.batch_dependent = is_dynamically_quantized(graph.path)
+        if self.batch_dependent:
+            self.notes = (*self.notes, "dynamic int8 graph: one pair per run, so a score never depends on the "
+                                       "other documents (batching is an explicit speed option)")
         self.pad_id = tok.token_to_id("[PAD]") or tok.token_to_id("<pad>") or 0
         if self.family.kind == "decoder":
             self.pad_id = tok.token_to_id("<|endoftext|>") or self.pad_id
@@ -72,6 +100,16 @@ class OnnxBackend(Backend):
             self.default_batch_size = 4  # full-vocabulary logits per position are large
         self.device = ", ".join(self.session.get_providers())
         self.model_name = f"{root.name}/{path.relative_to(root)}" if path.is_relative_to(root) else path.name
+
+    def _labels_from_output(self, output, root: Path):
+        """A config without a label count (transformers 5 writes no id2label for 2 labels): the graph's says."""
+        shape = getattr(output, "shape", None) or []
+        labels = shape[1] if len(shape) == 2 and isinstance(shape[1], int) else None
+        if self.family.kind != "encoder" or labels not in (1, 2) or labels == self.family.num_labels:
+            return self.family
+        if not labels_unstated(read_config(root)):
+            return self.family
+        return with_labels(self.family, labels)
 
     @staticmethod
     def _providers(ort, config: BackendConfig) -> list[str]:

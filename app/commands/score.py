@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         backend.close()
     if args.json:
-        json.dump(result.to_json(args.top_n), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(result.to_json(args.top_n), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     else:
         print_table(result, docs, args.top_n, args.raw)

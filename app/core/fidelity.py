@@ -29,6 +29,13 @@ def static_warnings(family: ModelFamily, backend: str, precision: str) -> list[F
                 "straight onto the [CLS] state, so rankings can be near random. Use ONNX or CT2, or a GGUF "
                 "with the pooler written as cls.weight / cls.bias.",
             ))
+    if backend == "gguf" and family.name == "distilbert":
+        out.append(FidelityWarning(
+            "distilbert_tanh",
+            "llama.cpp runs this DistilBERT GGUF as plain BERT: its graph applies tanh after pre_classifier where "
+            "DistilBERT applies ReLU, so scores differ from the reference (|Δ| 3.5 logits on a tiny test model) "
+            "and rankings can change. Use ONNX or CT2 for a faithful score.",
+        ))
     if family.name == "deberta-v2" and "int8" in precision.lower():
         out.append(FidelityWarning(
             "deberta_int8",
@@ -36,6 +43,18 @@ def static_warnings(family: ModelFamily, backend: str, precision: str) -> list[F
             "against an fp32 column before trusting this ranking.",
         ))
     return out
+
+
+def batching_warnings(batched_dependent: bool) -> list[FidelityWarning]:
+    """Batching a dynamically quantized graph was asked for: scores then depend on the batch."""
+    if not batched_dependent:
+        return []
+    return [FidelityWarning(
+        "batch_dependent",
+        "Batching is on for a dynamically quantized ONNX graph (DynamicQuantizeLinear): activations are quantized "
+        "with one scale per batch, so each score depends on the other documents in its batch and on padding. "
+        "Turn 'batch dynamic int8' off for scores that do not depend on their neighbours (about 9 % slower).",
+    )]
 
 
 def option_warnings(family: ModelFamily, options: ScoreOptions) -> list[FidelityWarning]:

@@ -50,6 +50,10 @@ class ScoreOptions:
     chunk: ChunkOptions | None = None
     instruction: str | None = None
     use_template: bool = True
+    # Dynamically quantized ONNX graphs (DynamicQuantizeLinear) quantize activations with one scale per batch
+    # tensor, so a pair's score depends on its batch neighbours: such graphs run one pair per call unless this
+    # speed option is on (then every run carries a warning).
+    batch_dynamic_quant: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,9 @@ class BackendConfig:
     api_style: str | None = None  # remote: cohere, jina, tei, llama.cpp, vllm, infinity; None = detect
     api_key: str | None = None  # remote: sent as "Authorization: Bearer <key>"
     remote_model: str | None = None  # remote: the "model" field sent in each request
+    # CT2: the original transformers checkpoint (config.json, tokenizer.json, model.safetensors) of a folder made
+    # by ct2-transformers-converter that does not sit inside it; None: look in the folder and two above
+    checkpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,8 +154,8 @@ class ScoreRun:
             "results": [
                 {
                     "index": r.index,
-                    "relevance_score": r.score,
-                    "raw_score": r.raw_score,
+                    "relevance_score": _finite(r.score),
+                    "raw_score": _finite(r.raw_score),
                     "truncated": r.truncated,
                     "tokens": r.token_count,
                     **({"chunk": r.chunk_index, "chunks": r.chunk_count} if r.chunk_count > 1 else {}),
@@ -158,6 +165,11 @@ class ScoreRun:
             "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
             "timings_ms": self.timings.as_dict(),
         }
+
+
+def _finite(x: float) -> float | None:
+    """JSON has no NaN or Infinity: a non-finite score is written as null (the run also carries an error)."""
+    return x if math.isfinite(x) else None
 
 
 def _sort_key(x: float) -> float:
