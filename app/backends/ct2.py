@@ -58,7 +58,11 @@ def head_weights(folder: Path, checkpoint: Path) -> dict[str, np.ndarray]:
     """The dropped head: ``classifier_head.npz`` beside model.bin, else the checkpoint's model.safetensors."""
     path = folder / HEAD_FILE
     if not path.is_file():
-        return head_tensors(checkpoint)
+        try:
+            return head_tensors(checkpoint)
+        except ModelLoadError as exc:
+            raise ModelLoadError(f"CTranslate2 drops the classification head, and there is no {HEAD_FILE} beside "
+                                 f"model.bin in {folder} to restore it from: {exc}") from exc
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k].astype(np.float32) for k in data.files}

@@ -90,8 +90,8 @@ class OnnxBackend(Backend):
         self.family = self._labels_from_output(outputs[self.output], root)
         self.batch_dependent = is_dynamically_quantized(graph.path)
         if self.batch_dependent:
-            self.notes = (*self.notes, "dynamic int8 graph: one pair per run, so a score never depends on the "
-                                       "other documents (batching is an explicit speed option)")
+            self.notes = (*self.notes, "dynamic int8 graph (one activation scale per batch): one pair per run "
+                                       "unless batching it is asked for (--batch-dynamic-int8)")
         self.pad_id = tok.token_to_id("[PAD]") or tok.token_to_id("<pad>") or 0
         if self.family.kind == "decoder":
             self.pad_id = tok.token_to_id("<|endoftext|>") or self.pad_id

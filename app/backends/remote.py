@@ -39,6 +39,7 @@ from app.backends.remote_api import (
     split_url,
     style_named,
 )
+from app.core import fidelity
 from app.core.errors import CancelledError
 from app.core.scores import logit, sigmoid
 from app.core.types import (
@@ -96,6 +97,12 @@ class RemoteBackend:
         self.model_name = config.remote_model or urlsplit(self.endpoint).netloc
         self.probability = self.style.scale == "probability" or (
             self.style.scale == "model" and (config.family or "").startswith("qwen3"))
+        if self.style.name == "llama.cpp":
+            try:  # the model list says what llama.cpp runs (an explicit style must still load offline)
+                models = self._models if hasattr(self, "_models") else self._probe("/v1/models")
+            except RemoteError:
+                models = None
+            self.notes += fidelity.llama_server_warnings(models, config.family)
         if self.style.scale == "model":
             kind = "a probability (Qwen3 family)" if self.probability else "a logit (BERT / XLM-R family)"
             self.notes.append(FidelityWarning("remote_score_scale", (
@@ -104,6 +111,7 @@ class RemoteBackend:
 
     def _detect(self, explicit: str | None) -> ApiStyle:
         probes = [self._probe(path) for path in ("/info", "/v1/models", "/props")]
+        self._models = probes[1]
         found = detect_from_probes(explicit or self.base, *probes)
         if found is None:
             self.notes.append(FidelityWarning("remote_style_guessed", (

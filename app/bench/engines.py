@@ -23,12 +23,14 @@ class Ours:
 
         spec = dict(spec)
         self.batch_tokens = spec.pop("batch_tokens", None)
+        self.batch_dynamic_quant = spec.pop("batch_dynamic_quant", False)
         self.backend = registry.load(BackendConfig(**spec))
         b = self.backend
         artifact = b.artifact or _artifact(b, spec)
         return {"label": f"ours ({b.name}, {b.precision})", "device": b.device, "precision": b.precision,
                 "artifact": artifact, "notes": list(b.notes), "backend_load_ms": b.load_ms,
                 "kind": b.family.kind, "max_length": b.family.max_length, "n_ctx": getattr(b, "n_ctx", None),
+                "batch_dependent": b.batch_dependent,
                 "tokenizer_dir": _near(artifact, ("tokenizer.json",)),
                 "model_root": _near(artifact, ("model.safetensors", "pytorch_model.bin"))}
 
@@ -36,7 +38,8 @@ class Ours:
         from app.core.types import ScoreOptions
 
         self.args = (query, docs, ScoreOptions(max_length=max_length, batch_size=batch_size,
-                                               batch_tokens=self.batch_tokens))
+                                               batch_tokens=self.batch_tokens,
+                                               batch_dynamic_quant=self.batch_dynamic_quant))
 
     def run(self) -> list[float]:
         run = self.backend.score(*self.args)
@@ -81,7 +84,7 @@ def _sorted_batches(lengths: list[int], batch_size: int, spec: dict) -> list[lis
     """Length-sorted batches, bounded like ours (pairs and padded tokens): the comparison is about overhead."""
     from app.backends.batching import plan_batches
 
-    return plan_batches(lengths, batch_size, spec.get("batch_tokens"))
+    return plan_batches(lengths, min(batch_size, spec.get("max_batch") or batch_size), spec.get("batch_tokens"))
 
 
 class RawOnnx:

@@ -34,6 +34,7 @@ class BenchSetup:
     latency_queries: int = 8
     batch_size: int = 32
     batch_tokens: int | None = None  # None: the device's default (app.backends.batching), for every engine
+    batch_dynamic_quant: bool = False  # ONNX dynamic int8: batch pairs (ScoreOptions.batch_dynamic_quant)
     max_length: int | None = None
     baseline: bool = False
     sweep: bool = False
@@ -71,11 +72,14 @@ def start_workers(setup: BenchSetup, notes: list[str]) -> list[Worker]:
             tokens = default_batch_tokens(device, cfg.backend)
         return {"batch_tokens": tokens}
 
-    ours = Worker("ours", "ours", {**asdict(cfg), **plan(cfg.device)}).start()
+    ours = Worker("ours", "ours", {**asdict(cfg), **plan(cfg.device),
+                                   "batch_dynamic_quant": setup.batch_dynamic_quant}).start()
     workers = [ours]
     artifact = ours.info["artifact"]
     common = {"artifact": artifact, "threads": cfg.threads, "device": cfg.device,
               "compute_type": cfg.compute_type, "n_gpu_layers": cfg.n_gpu_layers, **plan(cfg.device)}
+    if ours.info.get("batch_dependent") and not setup.batch_dynamic_quant:
+        common["max_batch"] = 1  # the raw loop does what ours does: one pair per run on a dynamic int8 graph
     if setup.baseline:
         if ours.info.get("kind") != "encoder" and cfg.backend != "gguf":
             notes.append("raw baseline: only for encoder cross-encoders; skipped")

@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from app.commands.common import add_runtime_args
 from app.core.errors import BadInputError
 from app.core.types import BackendConfig
 
@@ -31,6 +32,7 @@ def add_parser(sub) -> None:
     p.add_argument("--batch-tokens", type=int, default=None, help="the most padded tokens per runtime call "
                    "(default on CPU: 512 ONNX, 256 CT2; 16384 on CUDA; 0 = no bound, fixed --batch-size batches)")
     p.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: the model's limit)")
+    add_runtime_args(p)
     p.add_argument("--reps", type=int, default=5, help="timed repetitions per engine (medians are reported)")
     p.add_argument("--latency-queries", type=int, default=8, help="queries of 100 documents for p50/p95")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic inputs")
@@ -91,10 +93,11 @@ def setups_from(args: argparse.Namespace):
             file = default_file(path, name)
         cfg = BackendConfig(path=path, backend=name, device=args.device, file=file, threads=args.threads,
                             compute_type=args.compute_type if name == "ct2" else None,
-                            n_gpu_layers=args.n_gpu_layers, optimize=True if args.optimize else False if args.no_optimize else None)
+                            n_gpu_layers=args.n_gpu_layers, optimize=True if args.optimize else False if args.no_optimize else None,
+                            checkpoint=args.checkpoint if name == "ct2" else None)
         out.append(BenchSetup(cfg, n_docs=n_docs or 200, doc_tokens=args.doc_tokens, reps=args.reps,
                               latency_queries=args.latency_queries, batch_size=args.batch_size,
-                              batch_tokens=args.batch_tokens,
+                              batch_tokens=args.batch_tokens, batch_dynamic_quant=args.batch_dynamic_int8,
                               max_length=args.max_length, baseline=args.baseline, sweep=args.sweep,
                               torch_python=args.torch_python, docs_file=docs_file, query=args.query,
                               seed=args.seed))

@@ -24,6 +24,18 @@ def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False,
     p.add_argument("--compute-type", help="CT2 compute type: int8, int8_float16, float16, float32")
     p.add_argument("--n-gpu-layers", type=int, default=-1, help="llama.cpp layers to offload with --device cuda")
     p.add_argument("--family", help="override the detected model family (e.g. qwen3-reranker)")
+    add_runtime_args(p)
+
+
+def add_runtime_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint", metavar="DIR", help="CT2: the original transformers checkpoint (config.json, "
+                   "tokenizer.json, model.safetensors) of a folder made by ct2-transformers-converter that does not "
+                   "sit inside it")
+    p.add_argument("--batch-dynamic-int8", action="store_true", help=BATCH_DYNAMIC_HELP)
+
+
+BATCH_DYNAMIC_HELP = ("ONNX dynamic int8 graphs: batch pairs (faster, but each score then depends on the other "
+                      "documents in its batch: one activation scale per batch; default: one pair per run)")
 
 
 def resolve_model(model: str | None, file: str | None, backend: str) -> tuple[str, str | None]:

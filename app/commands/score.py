@@ -50,7 +50,7 @@ def options_from(args: argparse.Namespace) -> ScoreOptions:
     if args.batch_tokens is not None and args.batch_tokens < 0:
         raise BadInputError("--batch-tokens must be 0 (no bound) or more.")
     return ScoreOptions(max_length=args.max_length, batch_size=args.batch_size, batch_tokens=args.batch_tokens,
-                        chunk=chunk, instruction=args.instruction)
+                        chunk=chunk, instruction=args.instruction, batch_dynamic_quant=args.batch_dynamic_int8)
 
 
 def add_remote_args(p: argparse.ArgumentParser) -> None:
@@ -75,7 +75,8 @@ def config_from(args: argparse.Namespace) -> BackendConfig:
         return remote_config(args.url, args.api, key, args.remote_model, args.family)
     path, file = resolve_model(args.model, args.file, args.backend)
     return BackendConfig(path=path, backend=args.backend, device=args.device, file=file, threads=args.threads,
-                         compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers, family=args.family)
+                         compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers, family=args.family,
+                         checkpoint=args.checkpoint)
 
 
 def run(args: argparse.Namespace) -> int:

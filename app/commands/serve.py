@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         model_id=args.model_id or backend.model_name,
         api_key=api_key,
         limits=Limits(args.max_documents, args.max_body_bytes),
-        options=ScoreOptions(max_length=args.max_length, batch_size=args.batch_size, instruction=args.instruction),
+        options=ScoreOptions(max_length=args.max_length, batch_size=args.batch_size, instruction=args.instruction,
+                             batch_dynamic_quant=args.batch_dynamic_int8),
     )
     where = f"http://{args.host}:{sock.getsockname()[1]}"
     print(f"Serving {settings.model_id} ({backend.name}, {backend.device}, {backend.family.name}) on {where}"

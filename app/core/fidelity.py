@@ -57,6 +57,30 @@ def batching_warnings(batched_dependent: bool) -> list[FidelityWarning]:
     )]
 
 
+LLAMA_VOCAB_WPM = 3  # llama.h LLAMA_VOCAB_TYPE_WPM: BERT WordPiece
+
+
+def llama_server_warnings(models: object, family: str | None = None) -> list[FidelityWarning]:
+    """What a llama.cpp server's ``GET /v1/models`` says about fidelity.
+
+    llama-server reports no architecture, but each model's ``meta.vocab_type``: 3 (WordPiece) is a BERT-family
+    model (BERT, DistilBERT), which llama.cpp runs with token type 0 everywhere and, from the stock converter,
+    without the BERT pooler (DistilBERT: tanh instead of ReLU), exactly as a local GGUF column.
+    """
+    data = models.get("data") if isinstance(models, dict) else None
+    metas = [m.get("meta") for m in data if isinstance(m, dict)] if isinstance(data, list) else []
+    wpm = any(isinstance(m, dict) and m.get("vocab_type") == LLAMA_VOCAB_WPM for m in metas)
+    if not wpm or (family or "").startswith(("xlm-roberta", "qwen3", "bge-gemma", "mxbai")):
+        return []
+    return [FidelityWarning(
+        "remote_bert_llamacpp",
+        "This llama.cpp server runs a BERT-family model (WordPiece vocabulary, vocab_type 3 in /v1/models). "
+        "llama.cpp feeds token type 0 to every token, and GGUFs from the stock converter lack the BERT pooler "
+        "(DistilBERT gets tanh instead of ReLU): unless the GGUF was built for llama.cpp, scores differ from the "
+        "reference. Compare with a local ONNX or CT2 column of the same model.",
+    )]
+
+
 def option_warnings(family: ModelFamily, options: ScoreOptions) -> list[FidelityWarning]:
     if family.template is not None and not options.use_template:
         return [FidelityWarning(

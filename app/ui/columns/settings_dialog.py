@@ -75,6 +75,13 @@ class ColumnSettingsDialog(QDialog):
         form.addRow("Compute type (CT2)", self.compute)
         self.gpu_layers = _spin(-1, 999, "all")
         form.addRow("GPU layers (GGUF, CUDA)", self.gpu_layers)
+        self.checkpoint = QLineEdit(spec.config.checkpoint or "")
+        self.checkpoint.setPlaceholderText("only for a CT2 folder outside its checkpoint: the original model folder")
+        self.checkpoint.setToolTip(
+            "ct2-transformers-converter drops the classification head and the tokenizer. A CT2 folder inside the "
+            "original checkpoint (MODEL/ct2-int8) finds them itself; elsewhere, name that checkpoint folder "
+            "(config.json, tokenizer.json, model.safetensors) here.")
+        form.addRow("Checkpoint (CT2)", self.checkpoint)
         self.family = QLineEdit(spec.config.family or "")
         self.family.setPlaceholderText("auto-detect (e.g. qwen3-reranker to override)")
         form.addRow("Family", self.family)
@@ -87,6 +94,12 @@ class ColumnSettingsDialog(QDialog):
             "Most padded tokens in one batch (pairs x the longest pair). Device default: 512 for ONNX and 256 "
             "for CT2 on the CPU, 16384 on CUDA. 0 = no bound (batches of 'Batch size' pairs).")
         form.addRow("Batch tokens", self.batch_tokens)
+        self.batch_dynamic = QCheckBox("batch dynamic int8 (faster; scores then depend on the other documents)")
+        self.batch_dynamic.setToolTip(
+            "ONNX graphs quantized with quantize_dynamic compute one activation scale per batch, so a pair's score "
+            "changes with its batch neighbours. Off (default): one pair per run, about 9 % slower, scores that do "
+            "not depend on the other documents. On: batches as above, and the column shows a warning.")
+        form.addRow("", self.batch_dynamic)
         form.addRow("Long documents", self._chunk_row())
         self.hint = QLabel()
         self.hint.setWordWrap(True)
@@ -96,7 +109,7 @@ class ColumnSettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self._local_rows = (row, self.artifact, self.backend, self.device, self.threads, self.compute,
-                            self.gpu_layers)
+                            self.gpu_layers, self.checkpoint, self.batch_dynamic)
         self._form = form
         self.source.currentTextChanged.connect(self._source_changed)
         self.path.editingFinished.connect(self._refresh_artifacts)
@@ -170,6 +183,7 @@ class ColumnSettingsDialog(QDialog):
         self.max_length.setValue(opts.max_length or 0)
         self.batch.setValue(opts.batch_size)
         self.batch_tokens.setValue(-1 if opts.batch_tokens is None else opts.batch_tokens)
+        self.batch_dynamic.setChecked(opts.batch_dynamic_quant)
         self.chunk_on.setChecked(opts.chunk is not None)
         self.chunk_size.setValue(opts.chunk.size if opts.chunk else 256)
         self.chunk_overlap.setValue(opts.chunk.overlap if opts.chunk else 0)
@@ -189,7 +203,8 @@ class ColumnSettingsDialog(QDialog):
         cfg = self.remote.config(self.family.text().strip() or None) if self.is_remote else BackendConfig(path=self.path.text().strip(), backend=self.backend.currentText(),
                             device=self.device.currentText(), file=self.artifact.currentText().strip() or None,
                             threads=self.threads.value(), compute_type=compute,
-                            n_gpu_layers=self.gpu_layers.value(), family=self.family.text().strip() or None)
+                            n_gpu_layers=self.gpu_layers.value(), family=self.family.text().strip() or None,
+                            checkpoint=self.checkpoint.text().strip() or None)
         chunk = None
         if self.chunk_on.isChecked():
             chunk = ChunkOptions(self.chunk_size.value(), self.chunk_overlap.value(),
@@ -197,7 +212,8 @@ class ColumnSettingsDialog(QDialog):
         options = ScoreOptions(max_length=self.max_length.value() or None, batch_size=self.batch.value(),
                                batch_tokens=None if self.batch_tokens.value() < 0 else self.batch_tokens.value(),
                                chunk=chunk, instruction=self._options.instruction,
-                               use_template=self._options.use_template)
+                               use_template=self._options.use_template,
+                               batch_dynamic_quant=self.batch_dynamic.isChecked())
         name = self.name.text().strip()
         return ColumnSpec(default_name(cfg) if self._auto_name or not name else name, cfg, options)
 
@@ -261,6 +277,8 @@ class ColumnSettingsDialog(QDialog):
     def _backend_changed(self, backend: str) -> None:
         self.compute.setEnabled(backend == "ct2")
         self.gpu_layers.setEnabled(backend == "gguf")
+        self.checkpoint.setEnabled(backend == "ct2")
+        self.batch_dynamic.setEnabled(backend == "onnx")
 
 
 def _spin(lo: int, hi: int, special: str | None = None) -> QSpinBox:
