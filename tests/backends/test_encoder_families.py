@@ -186,3 +186,22 @@ def test_json_never_holds_nan():
                    Timings())
     text = json.dumps(run.to_json(), allow_nan=False)  # raises on NaN
     assert json.loads(text)["results"][1]["raw_score"] is None
+
+
+@pytest.mark.parametrize("model", ["tiny-modernbert", "tiny-bert-2label"])
+def test_repaired_stock_gguf_scores_like_the_fixed_conversion(fixtures_dir, tmp_path, model):
+    from app.backends.gguf_repair import repair
+
+    dst = tmp_path / "model-f32-repaired.gguf"
+    changes = repair(fixtures_dir / model / "gguf" / "model-f32.gguf", dst)
+    assert changes and dst.is_file()
+    assert repair(fixtures_dir / model / "gguf" / "model-f32-fixed.gguf", tmp_path / "none.gguf") == []
+    ref = _ref(fixtures_dir, model)
+    scores = []
+    for path in (dst, fixtures_dir / model / "gguf" / "model-f32-fixed.gguf"):
+        backend = registry.load(BackendConfig(str(path), "gguf"))
+        try:
+            scores.append([backend.score(p["query"], [p["document"]]).raw_scores[0] for p in ref["pairs"]])
+        finally:
+            backend.close()
+    assert np.abs(np.asarray(scores[0]) - np.asarray(scores[1])).max() < 1e-6
