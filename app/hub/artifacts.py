@@ -176,7 +176,11 @@ def _ct2(paths: set[str], sizes: dict[str, int]) -> list[Artifact]:
             parent_cfg = _nearest(paths, posixpath.dirname(folder), "config.json")
             side += [parent_cfg] if parent_cfg else []
         head = posixpath.join(folder, CT2_HEAD) if folder else CT2_HEAD
-        if head not in paths:
+        checkpoint = _nearest(paths, posixpath.dirname(folder), "model.safetensors") if folder else None
+        if head not in paths and checkpoint:
+            side.append(checkpoint)  # the head CT2 drops is read from the checkpoint's safetensors
+            notes.append(f"no {CT2_HEAD}: an encoder's classification head is read from {checkpoint}")
+        elif head not in paths:
             notes.append(f"no {CT2_HEAD}: CTranslate2 drops the classification head, so an encoder "
                          "cross-encoder cannot score from this folder (decoder rerankers can)")
         out.append(_make("ct2", folder, ct2_quant(folder), [weights, *own], side, sizes, ("ct2",), notes))

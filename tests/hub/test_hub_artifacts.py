@@ -85,3 +85,12 @@ def test_choose_by_file_format_quant_and_defaults():
         choose(arts, fmt="ct2")
     with pytest.raises(BadInputError, match="pickle"):
         choose(arts, file="pytorch_model.bin")
+
+
+def test_stock_ct2_folder_downloads_the_checkpoint_safetensors_for_its_head():
+    """A ct2-transformers-converter folder inside its checkpoint: the head comes from model.safetensors."""
+    g = _group(["config.json", "tokenizer.json", "model.safetensors", "ct2-int8/model.bin", "ct2-int8/config.json",
+                "ct2-int8/vocabulary.json"])
+    ct2 = next(a for a in g.artifacts if a.format == "ct2")
+    assert "model.safetensors" in ct2.files and "tokenizer.json" in ct2.files and "config.json" in ct2.files
+    assert any("read from model.safetensors" in n for n in ct2.notes)
