@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app.core.errors import BadInputError, ModelLoadError
 from app.core.families import ModelFamily, detect_from_config, family_by_name, read_config, read_hint
+from app.core.model_config import BadConfigError
 
 _MAGIC = {b"GGUF": "gguf"}
 
@@ -68,6 +69,8 @@ def config_root(artifact: Path) -> Path:
         try:
             read_config(folder)
             return folder
+        except BadConfigError:  # there, but unusable: say so rather than "no config.json"
+            raise
         except ModelLoadError as exc:
             if "not valid JSON" in str(exc):
                 raise

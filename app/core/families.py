@@ -7,11 +7,12 @@ so the normalized score is always ``sigmoid(raw)`` and is never applied twice.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.errors import ModelLoadError, UnsupportedError
+from app.core.errors import BadInputError, ModelLoadError, UnsupportedError
+from app.core.model_config import BadConfigError, check_config
+from app.core.safe_json import load_file
 
 QWEN3_DEFAULT_INSTRUCTION = "Given a web search query, retrieve relevant passages that answer the query"
 QWEN3_PREFIX = (
@@ -162,6 +163,7 @@ def detect_from_config(config: dict, hint: str = "") -> ModelFamily:
 
     ``hint`` (a README title or repo name) only disambiguates architectures shared by several families.
     """
+    config = check_config(config)
     archs = config.get("architectures") or []
     arch = str(archs[0]) if archs else ""
     model_type = str(config.get("model_type", "")).lower()
@@ -182,7 +184,7 @@ def detect_from_config(config: dict, hint: str = "") -> ModelFamily:
 
 def family_by_name(name: str, config: dict | None = None) -> ModelFamily:
     """Family chosen explicitly by the user (``--family``)."""
-    config = dict(config or {})
+    config = dict(check_config(config or {}, allow_custom_code=True))
     presets = {
         "qwen3-reranker": ("qwen3", "Qwen3ForCausalLM"),
         "bge-gemma": ("gemma2", "Gemma2ForCausalLM"),
@@ -192,7 +194,8 @@ def family_by_name(name: str, config: dict | None = None) -> ModelFamily:
         config.setdefault("model_type", presets[name][0])
         return _decoder_family(config, presets[name][1], hint=name.replace("-v2", ""))
     if name in set(_ENCODERS.values()):
-        config.setdefault("model_type", name)
+        if str(config.get("model_type", "")).lower() not in _ENCODERS:
+            config["model_type"] = name
         return _encoder_family(config)
     raise UnsupportedError(f"Unknown family '{name}'. Known: {', '.join(sorted(set(_ENCODERS.values())))}, "
                            f"{', '.join(presets)}.")
@@ -202,15 +205,14 @@ def read_config(folder: Path) -> dict:
     """Read ``config.json`` (or ``hf_config.json`` in a CT2 folder) with a clear error."""
     for name in ("hf_config.json", "config.json"):
         path = folder / name
-        if path.is_file():
+        if path.exists() or path.is_symlink():
             try:
-                config = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise ModelLoadError(f"{path} is not valid JSON ({exc}); re-download the model.") from exc
+                config = load_file(path, "Model config")
+            except BadInputError as exc:  # not JSON, nested too deep, a FIFO, unreadable...
+                raise BadConfigError(f"{exc} Re-download the model or fix the file.") from None
+            check_config(config, str(path), allow_custom_code=True)
             if name == "config.json" and "model_type" not in config and "architectures" not in config:
                 continue  # CT2's own config.json, look further
-            if not isinstance(config, dict):
-                raise ModelLoadError(f"{path} does not hold a JSON object; re-download the model.")
             return config
     raise ModelLoadError(f"No config.json in {folder}: the model folder is incomplete.")
 
