@@ -52,13 +52,14 @@ def check_regular(path: str | os.PathLike, what: str = "File") -> os.stat_result
     path = Path(path)
     st, problem = stat_problem(path)
     if st is None:
-        raise BadInputError(f"{what} {path} is {problem}." if problem != "not found"
-                            else f"{what} not found: {path}.")
+        raise BadInputError(f"{_name(what, path)} is {problem}." if problem != "not found"
+                            else f"{what or 'File'} not found: {path}.")
     return st
 
 
-def read_bytes(path: str | os.PathLike, limit: int, what: str = "File") -> bytes:
-    """At most ``limit`` bytes of a regular file; a clear error if it is larger, unreadable or not a file.
+def read_bytes(path: str | os.PathLike, limit: int, what: str = "File", partial: bool = False) -> bytes:
+    """At most ``limit`` bytes of a regular file; a clear error if it is larger (unless ``partial``: then its
+    first ``limit`` bytes), unreadable or not a file.
 
     The file is opened non-blocking and checked again through its descriptor, so a FIFO swapped in after
     :func:`check_regular` still cannot block.
@@ -68,23 +69,29 @@ def read_bytes(path: str | os.PathLike, limit: int, what: str = "File") -> bytes
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except PermissionError as exc:
-        raise BadInputError(f"{what} {path} is not readable: permission denied. Check its permissions "
+        raise BadInputError(f"{_name(what, path)} is not readable: permission denied. Check its permissions "
                             "(e.g. chmod u+r).") from exc
     except OSError as exc:
-        raise BadInputError(f"{what} {path} could not be opened: {exc.strerror or exc}.") from exc
+        raise BadInputError(f"{_name(what, path)} could not be opened: {exc.strerror or exc}.") from exc
     with os.fdopen(fd, "rb") as fh:
         problem = kind_problem(os.fstat(fd).st_mode)
         if problem:
-            raise BadInputError(f"{what} {path} is {problem}.")
+            raise BadInputError(f"{_name(what, path)} is {problem}.")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         try:
             data = fh.read(limit + 1)
         except OSError as exc:
-            raise BadInputError(f"{what} {path} could not be read: {exc.strerror or exc}.") from exc
+            raise BadInputError(f"{_name(what, path)} could not be read: {exc.strerror or exc}.") from exc
     if len(data) > limit:
-        raise BadInputError(f"{what} {path} is larger than {_size(limit)}, the limit for this kind of file.")
+        if partial:
+            return data[:limit]
+        raise BadInputError(f"{_name(what, path)} is larger than {_size(limit)}, the limit for this kind of file.")
     return data
+
+
+def _name(what: str, path: Path) -> str:
+    return f"{what} {path}" if what else str(path)
 
 
 def _size(n: int) -> str:
