@@ -6,6 +6,7 @@ import importlib
 from dataclasses import dataclass
 
 from app.core.errors import BackendUnavailableError, BadInputError
+from app.core.limits import check_threads
 from app.core.types import BackendConfig
 
 
@@ -80,4 +81,5 @@ def load(config: BackendConfig):
     """Load one artifact on one backend; raises a PlaygroundError subclass with a clear message."""
     if config.device not in ("cpu", "cuda"):
         raise BadInputError(f"Unknown device '{config.device}': choose cpu or cuda.")
+    check_threads(config.threads, "threads")  # GUI columns and every command: a runtime never sees 100000
     return backend_class(config.backend)(config)

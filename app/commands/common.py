@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from app.core.errors import BadInputError
+from app.core.limits import check_threads
 from app.paths import starter_model_dir
 
 
@@ -20,10 +21,16 @@ def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False,
                    + " (default: onnx)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--file", help="artifact inside the model folder, e.g. onnx/model_qint8_avx512.onnx")
-    p.add_argument("--threads", type=int, default=0, help="runtime threads (default: the runtime's choice)")
+    p.add_argument("--threads", type=int, default=0, help="runtime threads: 0 = the runtime's choice (default), else 1 to 4 × the CPUs")
     p.add_argument("--compute-type", help="CT2 compute type: int8, int8_float16, float16, float32")
     p.add_argument("--n-gpu-layers", type=int, default=-1, help="llama.cpp layers to offload with --device cuda")
     p.add_argument("--family", help="override the detected model family (e.g. qwen3-reranker)")
+
+
+def check_common_args(args: argparse.Namespace) -> None:
+    """Checks shared by every command, before anything loads (called by ``app.cli`` after parsing)."""
+    if getattr(args, "threads", None) is not None and not isinstance(args.threads, str):
+        check_threads(args.threads, "--threads")
 
 
 def resolve_model(model: str | None, file: str | None, backend: str) -> tuple[str, str | None]:
