@@ -207,16 +207,24 @@ def app_file_cases() -> list[Case]:
         real = tmp / "elsewhere" / "models--o--n"
         (real / "snapshots" / "abc").mkdir(parents=True)
         (cache / "models--o--n").symlink_to(real)
-    def same_name(tmp):
+    def two_folders(tmp):
         for parent in ("one", "two"):
             d = tmp / parent / "model"
             d.mkdir(parents=True)
             shutil.copy(BERT / "gguf" / "model-f16.gguf", d / "model-f16.gguf")
         imported(tmp)
+
+    def same_name(tmp):  # a registry written by a version that named every folder local/<folder name>
+        two_folders(tmp)
+        entries = [{"name": "local/model", "path": str(tmp / p / "model"), "file": "model-f16.gguf", "format": "gguf",
+                    "quant": "F16", "size": 1, "added": 0.0} for p in ("one", "two")]
+        (tmp / "home" / "hub" / "imports.json").write_text(json.dumps(entries))
+
+    def first_imported(tmp):
+        two_folders(tmp)
         env = {**os.environ, **_env(tmp, HERE)}
-        for parent in ("one", "two"):
-            subprocess.run([sys.executable, "-m", "app.cli", "models", "import", str(tmp / parent / "model")],
-                           env=env, cwd=HERE, capture_output=True, timeout=60)
+        subprocess.run([sys.executable, "-m", "app.cli", "models", "import", str(tmp / "one" / "model")],
+                       env=env, cwd=HERE, capture_output=True, timeout=60)
     hf = {"HF_HOME": "{tmp}/hf"}
     return [
         Case("usage.json a list: score", ["score", "--model", "local/gguf", "--backend", "gguf", "--query", "q",
@@ -227,6 +235,8 @@ def app_file_cases() -> list[Case]:
         Case("models rm symlinked repo", ["models", "rm", "o/n"], "refuse", "link", symlinked_repo, env=hf),
         Case("two imports named local/model", ["score", "--model", "local/model", "--backend", "gguf", "--query", "q",
                                                "--doc", "d"], "refuse", "local/model", same_name),
+        Case("import a second folder named model", ["models", "import", "{tmp}/two/model"], "ok", "local/model-2",
+             first_imported),
     ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.core.errors import BadInputError
 from app.core.limits import check_threads
+from app.core.safe_files import check_regular
 from app.paths import starter_model_dir
 
 
@@ -40,7 +41,10 @@ def resolve_model(model: str | None, file: str | None, backend: str) -> tuple[st
         if starter is None:
             raise BadInputError("No --model given and the starter model is not installed; pass --model PATH.")
         return str(starter), file or STARTER_FILES[backend]
-    if Path(model).expanduser().exists():
+    path = Path(model).expanduser()
+    if path.exists() or path.is_symlink():
+        if not path.is_dir():
+            check_regular(path, "--model")  # a FIFO would block the runtime's first read forever
         return model, file
     from app.commands import hub_resolve
 

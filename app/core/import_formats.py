@@ -304,7 +304,7 @@ def read_jsonl(path: Path, field: str | None, cancelled: Cancelled = None) -> tu
     for n, obj in good:
         value = obj if isinstance(obj, str) else obj.get(field) if isinstance(obj, dict) else None
         if isinstance(value, str) and value.strip():
-            texts.append(value.strip())
+            texts.append(value)  # exactly as written: a JSONL file (e.g. the app's own export) is structured
         else:
             missing.append(n)
     if not texts:
