@@ -35,7 +35,7 @@ def test_load_file_refuses_fifo_and_oversize(tmp_path):
 def test_session_file_nested_too_deep_or_huge_number(tmp_path, text, reason):
     path = tmp_path / "s.rrp.json"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(BadInputError, match=f"s.rrp.json is not valid JSON .{reason}"):
+    with pytest.raises(BadInputError, match=f"s.rrp.json is not valid JSON .*{reason}"):
         Session.load(path)
     os.mkfifo(tmp_path / "pipe.json")
     with pytest.raises(BadInputError, match="FIFO"):
