@@ -24,7 +24,8 @@ def test_when_qt_uses_xcb(env, platform, expected):
 
 
 def test_missing_cursor_library_names_the_package():
-    problem = platform_problem(X11, "linux", load=lambda soname: soname != "libxcb-cursor.so.0")
+    problem = platform_problem(X11, "linux", load=lambda soname: soname != "libxcb-cursor.so.0",
+                               connect=lambda d: True)
     assert problem == ("the window needs libxcb-cursor.so.0 (Qt's xcb platform plugin), which is not installed. "
                        "Install it: sudo apt-get install libxcb-cursor0")
 
@@ -32,7 +33,9 @@ def test_missing_cursor_library_names_the_package():
 def test_several_missing_and_none_missing():
     problem = platform_problem(X11, "linux", load=lambda s: s not in ("libxcb-icccm.so.4", "libxcb-keysyms.so.1"))
     assert problem.endswith("are not installed. Install them: sudo apt-get install libxcb-icccm4 libxcb-keysyms1")
-    assert platform_problem(X11, "linux", load=lambda s: True) is None
+    assert platform_problem(X11, "linux", load=lambda s: True, connect=lambda d: True) is None
+    assert "cannot connect to the X display ':0'" in platform_problem(X11, "linux", load=lambda s: True,
+                                                                       connect=lambda d: False)
     assert platform_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux", load=lambda s: False) is None
     assert platform_problem({}, "darwin", load=lambda s: False) is None
 
@@ -61,13 +64,16 @@ def test_launch_stops_before_qt_with_the_cursor_library_hidden(tmp_path):
     assert "sudo apt-get install libxcb-cursor0" in proc.stderr and "qt-not-started" in proc.stdout
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or not missing_xcb_libraries(),
-                    reason="needs a machine where an xcb library Qt needs is really missing")
-def test_launch_on_this_machine_names_what_is_really_missing(tmp_path):
-    """No injection: this machine lacks some of Qt's xcb libraries; Qt itself would abort with exit 134."""
-    proc = _launch("import sys; from app.cli import main; sys.exit(main([]))", DISPLAY=":99", home=str(tmp_path))
-    packages = " ".join(p for _, p in missing_xcb_libraries())
-    assert proc.returncode == 2 and proc.stderr.strip().endswith(f"sudo apt-get install {packages}"), proc.stderr
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="xcb is the Linux platform plugin")
+def test_launch_on_this_machine_without_an_x_server(tmp_path):
+    """No injection: DISPLAY names a display nobody serves (Qt itself would abort, exit 134), or this machine
+    really lacks some of Qt's xcb libraries: either way one line and exit 2."""
+    display = next(f":{n}" for n in range(99, 200) if not os.path.exists(f"/tmp/.X11-unix/X{n}"))
+    proc = _launch("import sys; from app.cli import main; sys.exit(main([]))", DISPLAY=display, home=str(tmp_path))
+    missing = missing_xcb_libraries()
+    expected = (f"sudo apt-get install {' '.join(p for _, p in missing)}" if missing
+                else f"cannot connect to the X display '{display}'")
+    assert proc.returncode == 2 and expected in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
 
 
 def test_every_library_is_mapped_to_a_package_named_in_the_deb_and_readme():

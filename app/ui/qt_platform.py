@@ -27,6 +27,7 @@ XCB_LIBRARIES: tuple[tuple[str, str], ...] = (
     ("libxcb-util.so.1", "libxcb-util1"),
     ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
     ("libX11-xcb.so.1", "libx11-xcb1"),
+    ("libxcb.so.1", "libxcb1"),
 )
 
 
@@ -37,6 +38,23 @@ def can_load(soname: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def can_connect(display: str) -> bool:
+    """Whether an X server answers on ``display`` (libxcb's own ``xcb_connect``, as Qt's plugin does)."""
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return False
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)  # never NULL: an error object when it fails
+    try:
+        return xcb.xcb_connection_has_error(connection) == 0
+    finally:
+        xcb.xcb_disconnect(connection)
 
 
 def uses_xcb(env: Mapping[str, str], platform: str = sys.platform) -> bool:
@@ -57,19 +75,24 @@ def missing_xcb_libraries(load: Callable[[str], bool] | None = None) -> list[tup
 
 
 def platform_problem(env: Mapping[str, str] | None = None, platform: str = sys.platform,
-                     load: Callable[[str], bool] | None = None) -> str | None:
+                     load: Callable[[str], bool] | None = None,
+                     connect: Callable[[str], bool] | None = None) -> str | None:
     """None when the window can start, else one line saying why not and what to do."""
     env = os.environ if env is None else env
     if not uses_xcb(env, platform):
         return None
-    if not env.get("DISPLAY"):
+    display = env.get("DISPLAY", "")
+    if not display:
         return ("no display to open the window on (DISPLAY is not set): start it from a desktop session, or use "
                 "the command line (rerank-playground score --help).")
     missing = missing_xcb_libraries(load)
-    if not missing:
-        return None
-    names = ", ".join(soname for soname, _ in missing)
-    packages = " ".join(package for _, package in missing)
-    verb = "is" if len(missing) == 1 else "are"
-    return (f"the window needs {names} (Qt's xcb platform plugin), which {verb} not installed. Install "
-            f"{'it' if len(missing) == 1 else 'them'}: sudo apt-get install {packages}")
+    if missing:
+        names = ", ".join(soname for soname, _ in missing)
+        packages = " ".join(package for _, package in missing)
+        verb = "is" if len(missing) == 1 else "are"
+        return (f"the window needs {names} (Qt's xcb platform plugin), which {verb} not installed. Install "
+                f"{'it' if len(missing) == 1 else 'them'}: sudo apt-get install {packages}")
+    if not (connect or can_connect)(display):
+        return (f"cannot connect to the X display {display!r} (DISPLAY): check that it is running and that you may "
+                "use it (xhost, ssh -X), or use the command line (rerank-playground score --help).")
+    return None

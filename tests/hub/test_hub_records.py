@@ -10,7 +10,6 @@ from app.core.errors import BadInputError
 from app.hub import catalogue, delete, import_path, resolve
 from app.hub.importer import list_imports
 from app.hub.store import hub_data_dir, last_used, record_use
-
 from tests.hub.conftest import cache_dir
 
 
