@@ -316,9 +316,10 @@ def run_case(case: Case, repo: Path, python: str) -> tuple[str, str]:
         tmp = Path(name)
         if case.setup:
             case.setup(tmp)
-        env = {**os.environ, **_env(tmp, repo), **{k: v.format(tmp=tmp) for k, v in case.env.items()}}
+        env = {**os.environ, **_env(tmp, repo), **{k: v.format(tmp=tmp) for k, v in case.env.items() if v}}
+        env = {k: v for k, v in env.items() if case.env.get(k, "-") != ""}  # "" in case.env: unset it
         argv = [a.replace("{tmp}", str(tmp)) for a in case.argv]
-        cmd = [python, *argv] if argv[0] == "-c" else [python, "-m", "app.cli", *argv]
+        cmd = [python, *argv] if argv[:1] == ["-c"] else [python, "-m", "app.cli", *argv]
         proc = subprocess.Popen(cmd, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
         try:
@@ -336,9 +337,18 @@ def run_case(case: Case, repo: Path, python: str) -> tuple[str, str]:
     return verdict, f"rc={rc} {detail}"
 
 
+def window_cases() -> list[Case]:
+    """README command 1 where Qt's xcb plugin cannot start (no X server on the display, or missing libraries)."""
+    display = next(f":{n}" for n in range(99, 200) if not os.path.exists(f"/tmp/.X11-unix/X{n}"))
+    return [Case("window without a usable X display", [], "refuse", "", timeout=30,
+                 env={"QT_QPA_PLATFORM": "", "WAYLAND_DISPLAY": "", "DISPLAY": display}),
+            Case("window with DISPLAY unset", [], "refuse", "DISPLAY", timeout=30,
+                 env={"QT_QPA_PLATFORM": "", "WAYLAND_DISPLAY": "", "DISPLAY": ""})]
+
+
 def all_cases() -> list[Case]:
     return (config_cases() + json_cases() + thread_cases() + docs_file_cases() + importer_cases() + app_file_cases()
-            + docs_reader_cases())
+            + docs_reader_cases() + window_cases())
 
 
 def main() -> int:
