@@ -46,8 +46,8 @@ def _entry(item: object) -> ImportedModel | None:
 
 
 def list_imports() -> list[ImportedModel]:
-    """The registered imports; entries of the wrong shape are skipped, and the file is first copied aside
-    (``imports.json.damaged-<time>``) so saving the rest never loses them silently."""
+    """The registered imports. Entries of the wrong shape are dropped once, after the whole file is copied
+    aside (``imports.json.damaged-<time>``, with a warning), so they are never lost silently."""
     out, bad = [], []
     for n, item in enumerate(read_json(REGISTRY, [])):
         entry = _entry(item)
@@ -58,6 +58,10 @@ def list_imports() -> list[ImportedModel]:
     if bad:
         set_aside(hub_data_dir() / REGISTRY, f"entries {', '.join(map(str, bad))} are not imports this app "
                   "wrote; they are skipped", move=False)
+        try:
+            _save(out)  # once: the next read finds a clean registry (the full file is in the backup)
+        except OSError as exc:
+            log.warning("could not rewrite %s: %s", REGISTRY, exc)
     return out
 
 

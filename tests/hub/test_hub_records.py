@@ -64,6 +64,7 @@ def test_imports_entries_of_the_wrong_type_are_skipped_and_the_file_copied(hub_e
     (backup,) = _backups("imports.json")
     assert '"junk"' in backup.read_text(encoding="utf-8")
     assert [m.repo_id for m in catalogue().models] == ["local/a"]
+    assert len(_backups("imports.json")) == 1 and len(json.loads((hub_data_dir() / "imports.json").read_text())) == 1
 
 
 def test_two_folders_with_the_same_name_get_unique_names(tmp_path, hub_env):
