@@ -177,3 +177,12 @@ def test_prompt_clients_unaffected_by_the_timeout(strict):
                          limit_s=5.0)
     status, out, _ = _status_and_json(answer)
     assert status == 200 and len(out["results"]) == len(DOCS)  # 0.6 s of pauses, inside the 1 s budget
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1e9"])
+def test_body_timeout_option_is_checked(value, capsys):
+    from app.cli import main
+
+    assert main(["serve", "--body-timeout", value]) == 2
+    err = capsys.readouterr().err
+    assert "--body-timeout" in err and "Traceback" not in err
