@@ -167,6 +167,9 @@ class RemoteBackend:
         if options.chunk is not None:
             warnings.append(FidelityWarning("remote_no_chunking", "Long-document mode is not applied to a remote "
                                             "server: each document is sent whole, and the server truncates it."))
+        if options.max_doc_tokens:
+            warnings.append(FidelityWarning("remote_no_doc_limit", f"Documents are not cut to {options.max_doc_tokens} "
+                                            "tokens for a remote server: each is sent whole."))
         if options.instruction:
             warnings.append(FidelityWarning("remote_no_instruction", "The instruction is not sent: rerank APIs "
                                             "have no instruction field; the server uses its own default."))

@@ -199,3 +199,10 @@ def test_score_cli_remote_errors_are_messages(capsys):
     assert err.startswith("error: Cannot reach") and "Traceback" not in err
     assert main(["score", "--backend", "remote", "--query", "q", "--doc", "d"]) == 2
     assert "--url" in capsys.readouterr().err
+
+
+def test_remote_says_documents_are_not_cut(local):
+    with ServerThread(tei_app()) as stub:
+        run = registry.load(remote_config(stub.url, "tei")).score(QUERY, MORE_DOCS, ScoreOptions(max_doc_tokens=4))
+        _same(run, local)  # sent whole
+        assert any(w.code == "remote_no_doc_limit" and "not cut to 4 tokens" in w.message for w in run.warnings)
