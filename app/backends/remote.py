@@ -197,7 +197,8 @@ def key_hint(key_sent: bool) -> str:
 
 
 def refused_message(refused: list[tuple[str, int]], key_sent: bool) -> str:
-    """Every detection probe that got an answer said 401/403: the key, not the API style, is the problem."""
+    """Nothing identified the server and probes were answered 401/403: the key, not the API style, is the
+    problem, so say that (and where) rather than guess an endpoint."""
     where = ", ".join(f"{url} (HTTP {status})" for url, status in refused)
     what = "refused the API key" if key_sent else "needs an API key"
     return f"The server {what}: {where}. {key_hint(key_sent)}"
