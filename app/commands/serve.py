@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
     p.add_argument("--max-body-bytes", type=int, default=4 * 1024 * 1024,
                    help="request body size limit in bytes (default: 4 MiB)")
     p.add_argument("--body-timeout", type=float, default=30.0,
-                   help="seconds a client may take to send a request body; slower ones get 408 (default: 30)")
+                   help="seconds a client may take to send a request's headers, and again its body; slower "
+                   "ones get 408 and are disconnected (default: 30)")
     p.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: the model's limit)")
     p.add_argument("--batch-size", type=int, default=32, help="pairs per runtime batch")
     p.add_argument("--batch-window-ms", type=float, default=0.0,
@@ -125,5 +126,6 @@ def run(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1") and not api_key:
         print("⚠ listening beyond this machine without --api-key: anyone on the network can use it.",
               file=sys.stderr)
-    serve_forever(build_app(worker, settings), sock, log_level="debug" if args.debug else "info")
+    serve_forever(build_app(worker, settings), sock, log_level="debug" if args.debug else "info",
+                  header_timeout_s=args.body_timeout)
     return 0

@@ -12,8 +12,13 @@ import time
 
 import pytest
 
+from app.backends import registry
+from app.core.types import BackendConfig
+from app.serve.app import ServeSettings, build_app
 from app.serve.protocol import Limits
-from tests.serve.helpers import DOCS, QUERY, call, start_server
+from app.serve.server import ServerThread
+from app.serve.worker import ScoringWorker
+from tests.serve.helpers import DOCS, QUERY, OverlapBackend, call, start_server
 
 DEEP = 100_000
 VALID = {"query": QUERY, "documents": DOCS}
@@ -186,3 +191,62 @@ def test_body_timeout_option_is_checked(value, capsys):
     assert main(["serve", "--body-timeout", value]) == 2
     err = capsys.readouterr().err
     assert "--body-timeout" in err and "Traceback" not in err
+
+
+# -- slow headers (uvicorn has no deadline for them) -------------------------------------------------------
+class _SlowOverlap(OverlapBackend):
+    """Scores like the overlap backend, but each batch takes 1.5 s: longer than the header deadline below."""
+
+    def _run_batch(self, pairs):
+        time.sleep(1.5)
+        return super()._run_batch(pairs)
+
+
+@pytest.fixture(scope="module")
+def headers_strict():
+    registry.register("slow-overlap", _SlowOverlap)
+    worker = ScoringWorker(BackendConfig(path="", backend="slow-overlap"))
+    srv = ServerThread(build_app(worker, ServeSettings("slow", limits=Limits(body_timeout_s=5.0))),
+                       header_timeout_s=1.0)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_dribbled_headers_time_out_with_408(headers_strict):
+    head = b"POST /v1/rerank HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    pieces = [bytes([c]) for c in b"X-Padding: " + b"a" * 200]  # never reaches the blank line
+    answer, took = _dribble(headers_strict.port, head, pieces, interval=0.1, limit_s=6.0)
+    assert answer, "no answer within 6 s: dribbled headers were never timed out"
+    status, out, headers = _status_and_json(answer)
+    assert status == 408 and "headers did not arrive within 1 s" in out["error"]["message"]
+    assert "connection: close" in headers and 0.9 < took < 4.0
+
+
+def test_silent_connection_is_closed(headers_strict):
+    answer, took = _dribble(headers_strict.port, b"", [], interval=0.2, limit_s=6.0)
+    assert answer, "a connection that sends nothing was kept open"
+    assert _status_and_json(answer)[0] == 408 and took < 4.0
+
+
+def test_requests_longer_than_the_header_deadline_still_answer(headers_strict):
+    """The deadline covers the headers only: a request whose scoring takes 1.5 s (and a second one on the same
+    keep-alive connection) is answered, not cut at 1 s."""
+    body = json.dumps({"query": QUERY, "documents": DOCS[:2]}).encode()
+    request = _head("/v1/rerank", len(body)) + body
+    with socket.create_connection(("127.0.0.1", headers_strict.port), timeout=10) as sock:
+        for _ in range(2):
+            sock.sendall(request)
+            answer, deadline = b"", time.monotonic() + 10
+            while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < _length(answer):
+                assert time.monotonic() < deadline, answer
+                answer += sock.recv(65536)
+            status, out, _ = _status_and_json(answer)
+            assert status == 200 and len(out["results"]) == 2
+
+
+def _length(answer: bytes) -> int:
+    for line in answer.partition(b"\r\n\r\n")[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 1 << 30
