@@ -47,6 +47,14 @@ def option_warnings(family: ModelFamily, options: ScoreOptions) -> list[Fidelity
     return []
 
 
+def doc_limit_warnings(limit: int | None, cut: int) -> list[FidelityWarning]:
+    """Documents cut to ``max_doc_tokens`` before pairing (what Cohere's ``max_tokens_per_doc`` asks for)."""
+    if not limit or not cut:
+        return []
+    return [FidelityWarning("doc_token_limit", f"Documents longer than {limit} tokens were cut to their first "
+                            f"{limit} tokens (max_tokens_per_doc); their ends were not scored.")]
+
+
 def result_warnings(normalized: Sequence[float], pairs: Sequence[EncodedPair], max_length: int,
                     empty_docs: Sequence[int]) -> list[FidelityWarning]:
     """Warnings that depend on what came out of one run."""

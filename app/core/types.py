@@ -50,6 +50,8 @@ class ScoreOptions:
     chunk: ChunkOptions | None = None
     instruction: str | None = None
     use_template: bool = True
+    # cut each document to its first N tokens before pairing (Cohere's max_tokens_per_doc); None: no cut
+    max_doc_tokens: int | None = None
 
 
 @dataclass(frozen=True)
