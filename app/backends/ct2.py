@@ -16,7 +16,7 @@ from app.backends.artifacts import config_root, family_for, model_path, tokenize
 from app.backends.base import Backend
 from app.core.errors import BadInputError, DeviceUnavailableError, ModelLoadError, UnsupportedError
 from app.core.pairs import EncodedPair
-from app.core.tokenization import HFPairTokenizer, load_tokenizer
+from app.core.tokenization import HFPairTokenizer, load_tokenizer, read_special_tokens
 from app.core.types import BackendConfig
 
 HEAD_FILE = "classifier_head.npz"
@@ -98,7 +98,13 @@ class CT2Backend(Backend):
 
         folder = find_ct2_folder(model_path(config.path, config.file))
         root = config_root(folder)
-        self.family = family_for(root, config.family)
+        self.family = family_for(root, config.family, config.prompt_format)
+        if self.family.seq_cls:
+            raise UnsupportedError(
+                f"{folder.name} is a CTranslate2 conversion of a {self.family.architecture} "
+                "*ForSequenceClassification checkpoint: ct2-transformers-converter keeps only the language-model "
+                "body and silently drops the score head, so this model returns vocabulary logits, not relevance "
+                "scores. Use the ONNX backend for this model.")
         if self.family.name not in CT2_ENCODERS | CT2_DECODERS:
             raise UnsupportedError(f"{self.family.name} is not supported by CTranslate2, because its converter "
                                    "has no loader for this architecture (CT2 runs BERT, DistilBERT, RoBERTa/"
@@ -119,8 +125,9 @@ class CT2Backend(Backend):
         except Exception as exc:
             raise ModelLoadError(f"CTranslate2 could not load {folder}: {str(exc).strip()[:300]}. The model "
                                  "files are corrupt, incomplete, or of another CTranslate2 model type.") from exc
-        tok = load_tokenizer(tokenizer_root(folder))
-        self.tokenizer = HFPairTokenizer(tok, self.family)
+        tok_root = tokenizer_root(folder)
+        tok = load_tokenizer(tok_root)
+        self.tokenizer = HFPairTokenizer(tok, self.family, read_special_tokens(tok_root, tok))
         if is_decoder:
             self.yes_id = self.tokenizer.token_id(self.family.positive_token)
             self.no_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
@@ -138,7 +145,8 @@ class CT2Backend(Backend):
         if self.family.kind == "decoder":
             logits = _to_numpy(self.model.forward_batch(ids))
             last = logits[np.arange(len(pairs)), [len(p) - 1 for p in pairs], :]
-            return last[:, self.yes_id] - (last[:, self.no_id] if self.no_id is not None else 0.0)
+            # CT2's Gemma2 loader skips the final logit soft-capping: the family's score rule applies it
+            return self.family.decoder_score(last, self.yes_id, self.no_id, softcap_applied=False)
         types = [list(p.type_ids) if p.type_ids is not None else [0] * len(p) for p in pairs]
         out = self.model.forward_batch(ids, token_type_ids=types)
         pooled = _to_numpy(out.pooler_output) if out.pooler_output is not None else None
