@@ -52,7 +52,7 @@ class OnnxBackend(Backend):
         self.family = family_for(root, config.family, config.prompt_format)
         tok_root = tokenizer_root(path)
         tok = load_tokenizer(tok_root)
-        specials = read_special_tokens(tok_root, tok)
+        specials = read_special_tokens(tok_root, tok, read_config(root))
         self.tokenizer = HFPairTokenizer(tok, self.family, specials)
         self.precision = precision_of(path)
         providers = self._providers(ort, config)  # before the optimizer: a missing CUDA fails fast

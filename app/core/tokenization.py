@@ -97,23 +97,34 @@ class HFPairTokenizer:
         return out
 
 
-def read_special_tokens(folder: Path, tok) -> dict[str, int]:
-    """bos/eos/pad ids named in tokenizer_config.json or special_tokens_map.json (tokenizer.json has none)."""
+def read_special_tokens(folder: Path, tok, config: dict | None = None) -> dict[str, int]:
+    """bos/eos/pad ids: tokenizer_config.json / special_tokens_map.json (in the tokenizer's folder or up to two
+    above, where a CT2 or ONNX subfolder's checkpoint keeps them), else config.json's ``*_token_id``."""
     out: dict[str, int] = {}
-    for name in ("special_tokens_map.json", "tokenizer_config.json"):
-        try:
-            data = json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        for key in ("bos", "eos", "pad"):
-            value = data.get(f"{key}_token")
-            content = value.get("content") if isinstance(value, dict) else value
-            token_id = tok.token_to_id(content) if isinstance(content, str) else None
-            if token_id is not None:
-                out[key] = token_id
+    for place in (folder, folder.parent, folder.parent.parent):
+        for name in ("special_tokens_map.json", "tokenizer_config.json"):
+            data = _json(place / name)
+            for key in ("bos", "eos", "pad"):
+                value = data.get(f"{key}_token")
+                content = value.get("content") if isinstance(value, dict) else value
+                token_id = tok.token_to_id(content) if isinstance(content, str) else None
+                if token_id is not None:
+                    out.setdefault(key, token_id)
+        if out:
+            return out
+    for key in ("bos", "eos", "pad"):
+        value = (config or {}).get(f"{key}_token_id")
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[key] = value
     return out
+
+
+def _json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def hf_tokens(tok, specials: dict[str, int] | None = None) -> Tokens:
