@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core.errors import ModelLoadError, UnsupportedError
-from app.core.prompts import PromptFormat
+from app.core.prompts import PairIds, PromptFormat, Tokens
 
 QWEN3_DEFAULT_INSTRUCTION = "Given a web search query, retrieve relevant passages that answer the query"
 QWEN3_PREFIX = (
@@ -174,6 +174,22 @@ _CAUSAL = {
     "bge-gemma": (GEMMA_FORMAT, "token_logit", "Yes", None, FLAG_LLM_MAX_LENGTH),
     "mxbai-v2": (MXBAI_FORMAT, "logit_diff", "1", "0", 8192),
 }
+
+
+def pair_ids(family: ModelFamily, tokens: Tokens, query: str, document: str, max_length: int | None = None,
+             instruction: str | None = None) -> PairIds:
+    """A decoder pair's token ids, exactly as the family's official code lays them out (app.core.prompts)."""
+    if family.prompt is None:
+        raise UnsupportedError(f"{family.name} is not a decoder family with a prompt format.")
+    return family.prompt.build(tokens, query, document, max_length or family.max_length, instruction)
+
+
+def score_token_ids(family: ModelFamily, tokens: Tokens) -> tuple[int | None, int | None]:
+    """(positive, negative) vocabulary ids the score reads (None for seq-cls heads), first id of each word."""
+    def first(word: str | None) -> int | None:
+        return list(tokens.encode(word))[0] if word else None
+
+    return first(family.positive_token), first(family.negative_token)
 
 
 def prompt_format(name: str) -> PromptFormat:

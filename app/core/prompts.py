@@ -181,3 +181,21 @@ def _pair(f: PromptFormat, t: Tokens, q: str, d: str, max_length: int, instr: st
     n1, n2 = longest_first(len(a), len(b), max(2, max_length - tpl.n_special))
     ids = list(tpl.pre) + a[:n1] + list(tpl.mid) + b[:n2] + list(tpl.post)
     return PairIds(tuple(ids), len(a) + len(b) + tpl.n_special, n2 < len(b) or n1 < len(a), n1 < len(a))
+
+
+def tokens_from_transformers(tokenizer) -> Tokens:
+    """``Tokens`` for a transformers tokenizer (duck-typed, nothing imported): for a transformers reference.
+
+    ``encode`` is ``tokenizer(text, add_special_tokens=False)["input_ids"]``; the pair template is learned from
+    ``tokenizer("query", "document")``; BOS and pad ids are the tokenizer's own.
+    """
+
+    def encode(text: str) -> list[int]:
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    try:
+        pair = PairTemplate.from_example(tokenizer("query", "document")["input_ids"], encode("query"),
+                                         encode("document"))
+    except ValueError:
+        pair = PairTemplate()
+    return Tokens(encode, getattr(tokenizer, "bos_token_id", None), getattr(tokenizer, "pad_token_id", None), pair)

@@ -3,10 +3,10 @@ import json
 import pytest
 
 from app.core.errors import ModelLoadError, UnsupportedError
-from app.core.prompts import Tokens
 from app.core.families import detect_from_config, detect_from_gguf, family_by_name, read_config
 from app.core.fidelity import result_warnings, static_warnings
 from app.core.pairs import EncodedPair
+from app.core.prompts import Tokens
 
 
 def test_bert_cross_encoder():
