@@ -22,7 +22,7 @@ from app.backends.gguf_meta import TENSOR_TYPES, read_gguf
 from app.backends.llama_repack import open_llama
 from app.backends.llama_tokenizer import LlamaPairTokenizer
 from app.core.errors import DeviceUnavailableError, ModelLoadError, UnsupportedError
-from app.core.families import detect_from_gguf, family_by_name, read_config, with_prompt_format
+from app.core.families import detect_from_gguf, family_by_name, read_config, read_hint, with_prompt_format
 from app.core.pairs import EncodedPair
 from app.core.scores import logit
 from app.core.types import BackendConfig
@@ -88,7 +88,8 @@ class LlamaCppBackend(Backend):
                 raise wrong_format(path, "gguf")
         meta, shapes, self.precision = read_gguf(path)
         self.meta = meta
-        family = family_by_name(config.family) if config.family else detect_from_gguf(meta, shapes)
+        family = family_by_name(config.family) if config.family \
+            else detect_from_gguf(meta, shapes, hint=read_hint(path.parent))
         self.family = with_prompt_format(family, config.prompt_format)
         self.rank_head = "cls.output.weight" in shapes
         self._open(path, config)

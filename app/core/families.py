@@ -370,8 +370,9 @@ def read_card(folder: Path, limit: int = 200_000) -> str:
     return ""
 
 
-def detect_from_gguf(meta: dict[str, str], tensor_shapes: dict[str, tuple[int, ...]]) -> ModelFamily:
-    """Detect the family from GGUF key/values and tensor shapes."""
+def detect_from_gguf(meta: dict[str, str], tensor_shapes: dict[str, tuple[int, ...]],
+                     hint: str = "") -> ModelFamily:
+    """Detect the family from GGUF key/values and tensor shapes (``hint``: README headings near the file)."""
     arch = meta.get("general.architecture", "")
     ctx = int(meta.get(f"{arch}.context_length", "512") or 512)
     if arch in ("bert", "nomic-bert", "jina-bert-v2", "modern-bert", "neo-bert"):
@@ -403,6 +404,6 @@ def detect_from_gguf(meta: dict[str, str], tensor_shapes: dict[str, tuple[int, .
         return _causal_family("qwen3-reranker", config, arch)
     if arch in ("gemma", "gemma2"):
         return _causal_family("bge-gemma", config, arch)  # llama.cpp applies Gemma2's soft-capping itself
-    if arch == "qwen2" and "mxbai" in meta.get("general.name", "").lower():
+    if arch == "qwen2" and "mxbai" in (meta.get("general.name", "") + " " + hint).lower():
         return _causal_family("mxbai-v2", config, arch)
     raise UnsupportedError(f"GGUF architecture '{arch}' is not a reranker family this app knows.")
