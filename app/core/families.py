@@ -156,8 +156,9 @@ QWEN3_FORMAT = PromptFormat("qwen3-reranker", "qwen3", QWEN3_BODY, prefix=QWEN3_
 GEMMA_FORMAT = PromptFormat("bge-gemma", "flag_llm", "A: {query}", "B: {document}",
                             default_instruction=GEMMA_PROMPT,
                             description="FlagLLMReranker: [bos] A: {q} \\n B: {d} \\n prompt")
-MXBAI_FORMAT = PromptFormat("mxbai-v2", "mxbai", "query: {query}", "document: {document}", prefix=MXBAI_PREFIX,
-                            suffix=MXBAI_SUFFIX, task=MXBAI_TASK, instruction_prefix="instruction: {instruction}",
+MXBAI_FORMAT = PromptFormat("mxbai-v2", "mxbai", "query: {query}", "document: {document}",
+                            prefix=MXBAI_PREFIX, suffix=MXBAI_SUFFIX, task=MXBAI_TASK,
+                            instruction_prefix="instruction: {instruction}",
                             description="mxbai_rerank v2: chat prefix + query + document + task + suffix")
 DEAR_FORMAT = PromptFormat("dear", "pair", "query: {query}", "document: {document}",
                            description='DeAR: tokenizer("query: {q}", "document: {d}"), the pair template')
@@ -214,7 +215,8 @@ def _softcaps(config: dict) -> dict:
         return {}
     head_dim = config.get("head_dim")
     scalar = config.get("query_pre_attn_scalar")
-    return {"final_softcap": config.get("final_logit_softcapping"), "attn_softcap": config.get("attn_logit_softcapping"),
+    return {"final_softcap": config.get("final_logit_softcapping"),
+            "attn_softcap": config.get("attn_logit_softcapping"),
             "attn_scale_mismatch": scalar is not None and head_dim is not None and scalar != head_dim}
 
 

@@ -198,4 +198,5 @@ def tokens_from_transformers(tokenizer) -> Tokens:
                                          encode("document"))
     except ValueError:
         pair = PairTemplate()
-    return Tokens(encode, getattr(tokenizer, "bos_token_id", None), getattr(tokenizer, "pad_token_id", None), pair)
+    bos, pad = getattr(tokenizer, "bos_token_id", None), getattr(tokenizer, "pad_token_id", None)
+    return Tokens(encode, bos, pad, pair)
