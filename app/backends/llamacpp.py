@@ -114,6 +114,7 @@ class LlamaCppBackend(Backend):
         # decoder prompts hold a template outside max_length (mxbai, FlagLLMReranker): leave room for it
         n_ctx = min(self.family.max_length + (1024 if self.family.kind == "decoder" else 0), ctx_train) + 8
         encoder = self.family.kind == "encoder"
+        exact_kv = not encoder and self.precision == "f32"
         threads = config.threads or default_threads()
         tensor_types = set(filter(None, self.meta.get(TENSOR_TYPES, "").split(",")))
         try:
@@ -129,11 +130,12 @@ class LlamaCppBackend(Backend):
                 n_threads=threads,
                 n_threads_batch=threads,
                 n_gpu_layers=gpu_layers,
-                # decoders: f32 K/V and no flash attention. llama.cpp's f16 KV cache (and CPU flash attention,
-                # which rounds K/V to f16) cost 0.0055 logits on an f32 mxbai GGUF; with both off it matched
-                # transformers to 3e-6. Encoders keep flash attention (fastest on CPU, FACTS.md).
-                flash_attn=encoder,
-                **({} if encoder else {"type_k": _GGML_F32, "type_v": _GGML_F32}),
+                # f32 decoder weights: f32 K/V and no flash attention. llama.cpp's f16 KV cache (and CPU flash
+                # attention, which rounds K/V to f16) cost 0.0055 logits on an f32 mxbai GGUF; with both off it
+                # matched transformers to 3e-6. It halved pairs/s on the tiny fixture, and on f16/q8_0 files the
+                # weights' own rounding dominates (mxbai f16: 0.0090 -> 0.0080), so those keep flash attention.
+                flash_attn=not exact_kv,
+                **({"type_k": _GGML_F32, "type_v": _GGML_F32} if exact_kv else {}),
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
