@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.core.errors import BadInputError, ModelLoadError
-from app.core.families import ModelFamily, detect_from_config, family_by_name, read_config, read_hint
+from app.core.families import (
+    ModelFamily,
+    detect_from_config,
+    family_by_name,
+    read_card,
+    read_config,
+    read_hint,
+    with_prompt_format,
+)
 from app.core.model_config import BadConfigError
 
 _MAGIC = {b"GGUF": "gguf"}
@@ -86,8 +94,10 @@ def tokenizer_root(artifact: Path) -> Path:
     raise ModelLoadError(f"No tokenizer.json next to {artifact} (looked in its folder and two above).")
 
 
-def family_for(root: Path, override: str | None) -> ModelFamily:
+def family_for(root: Path, override: str | None, prompt_format: str | None = None) -> ModelFamily:
     config = read_config(root)
     if override:
-        return family_by_name(override, config)
-    return detect_from_config(config, hint=read_hint(root))
+        family = family_by_name(override, config)
+    else:
+        family = detect_from_config(config, hint=read_hint(root), card=read_card(root))
+    return with_prompt_format(family, prompt_format)

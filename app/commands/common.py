@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from app.core.errors import BadInputError
+from app.core.families import PROMPT_FORMATS
 from app.core.limits import check_threads
 from app.core.safe_files import check_regular
 from app.paths import starter_model_dir
@@ -26,6 +27,9 @@ def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False,
     p.add_argument("--compute-type", help="CT2 compute type: int8, int8_float16, float16, float32")
     p.add_argument("--n-gpu-layers", type=int, default=-1, help="llama.cpp layers to offload with --device cuda")
     p.add_argument("--family", help="override the detected model family (e.g. qwen3-reranker)")
+    p.add_argument("--prompt-format", choices=sorted(PROMPT_FORMATS),
+                   help="decoder rerankers: the prompt layout to use instead of the detected one (e.g. dear for a "
+                        "Llama seq-cls model whose card was not found)")
 
 
 def check_common_args(args: argparse.Namespace) -> None:

@@ -81,7 +81,8 @@ def config_from(args: argparse.Namespace) -> BackendConfig:
         return remote_config(args.url, args.api, key, args.remote_model, args.family)
     path, file = resolve_model(args.model, args.file, args.backend)
     return BackendConfig(path=path, backend=args.backend, device=args.device, file=file, threads=args.threads,
-                         compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers, family=args.family)
+                         compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers, family=args.family,
+                         prompt_format=args.prompt_format)
 
 
 def read_docs(args: argparse.Namespace) -> list[Document]:

@@ -29,11 +29,46 @@ def static_warnings(family: ModelFamily, backend: str, precision: str) -> list[F
                 "straight onto the [CLS] state, so rankings can be near random. Use ONNX or CT2, or a GGUF "
                 "with the pooler written as cls.weight / cls.bias.",
             ))
+    out += decoder_warnings(family, backend)
     if family.name == "deberta-v2" and "int8" in precision.lower():
         out.append(FidelityWarning(
             "deberta_int8",
             "DeBERTa-v2 is fragile under int8 weight quantization (large score drift is common); compare "
             "against an fp32 column before trusting this ranking.",
+        ))
+    return out
+
+
+def decoder_warnings(family: ModelFamily, backend: str) -> list[FidelityWarning]:
+    """A guessed prompt format; Gemma2 features CTranslate2's converter drops."""
+    out: list[FidelityWarning] = []
+    if family.format_guessed:
+        out.append(FidelityWarning(
+            "prompt_format_guessed",
+            f"The prompt format of this {family.architecture} classifier is a guess: {family.format_guessed}. "
+            "If its model card shows another layout, choose it with --prompt-format (column setting "
+            "'Prompt format'); scores from a wrong layout are meaningless.",
+        ))
+    if backend == "gguf" and family.architecture in ("gemma", "gemma2"):
+        out.append(FidelityWarning(
+            "gelu_f16",
+            "llama.cpp's CPU GELU reads an f16 lookup table (ggml GGML_GELU_FP16), so Gemma's feed-forward "
+            "activations are rounded to f16 even in an f32 GGUF: scores drift by about 0.003 logits from "
+            "transformers (measured on a tiny Gemma). Use ONNX or CT2 fp32 for an exact score.",
+        ))
+    if backend == "ct2" and family.attn_scale_mismatch:
+        out.append(FidelityWarning(
+            "gemma2_attn_scale",
+            "This Gemma2 model scales attention by query_pre_attn_scalar, not head_dim; CTranslate2's converter "
+            "ignores that setting, so every attention layer is computed with the wrong scale. Use ONNX or GGUF.",
+        ))
+    if backend == "ct2" and family.attn_softcap:
+        out.append(FidelityWarning(
+            "gemma2_attn_softcap",
+            f"CTranslate2 does not apply Gemma2's attention-logit soft-capping (attn_logit_softcapping="
+            f"{family.attn_softcap:g}): attention scores near or above the cap come out larger than in "
+            "transformers, so scores drift from the reference (the final logit soft-capping, which CTranslate2 "
+            "also skips, is applied by this app). Use ONNX or GGUF for a faithful score.",
         ))
     return out
 

@@ -66,6 +66,7 @@ class BackendConfig:
     compute_type: str | None = None  # CT2: int8, int8_float16, float16, float32
     n_gpu_layers: int = -1  # llama.cpp, used only when device == "cuda"
     family: str | None = None  # override automatic family detection
+    prompt_format: str | None = None  # decoders: a declared prompt format (app.core.families.PROMPT_FORMATS)
     # ONNX: run the attention-fused graph of BERT-family fp32 files (cached). None = auto: on for CUDA, off on
     # CPU, where onnxruntime 1.31 ran it slower than the plain export (0.87-0.97x, docs/bench.md).
     optimize: bool | None = None
