@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return launch()
     try:
+        from app.commands.common import check_common_args
+
+        check_common_args(args)
         return int(args.run(args) or 0)
     except CancelledError:
         print("cancelled", file=sys.stderr)

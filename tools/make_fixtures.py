@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fixtures import corpus, export_ct2, export_gguf, export_onnx  # noqa: E402
+from fixtures import corpus, decoders, export_ct2, export_gguf, export_onnx  # noqa: E402
 from fixtures import models as M  # noqa: E402
 from fixtures import tokenizers_build as TB  # noqa: E402
 
@@ -54,6 +54,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--skip-gguf", action="store_true", help="do not (re)write GGUF files")
     p.add_argument("--skip-ct2", action="store_true", help="do not (re)write CTranslate2 folders")
     p.add_argument("--no-weights", action="store_true", help="delete model.safetensors after exporting")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="build only these fixtures (e.g. tiny-mxbai-rerank-v2)")
     p.add_argument("--set", choices=["all", "core", "encoders"], default="all",
                    help="core: the three models above + references.json; encoders: tools/fixtures/encoders.py "
                         "(DistilBERT, ModernBERT, DeBERTa-v2, ELECTRA, 2-label BERT, each with its reference.json)")
@@ -190,7 +191,7 @@ def main() -> None:
     if args.set in ("all", "encoders"):
         from fixtures import encoders
 
-        encoders.make_all(args.out, lines, args.llama_cpp_dir, log)
+        encoders.make_all(args.out, lines, args.llama_cpp_dir, log, args.only)
     if args.set == "encoders":
         return
     refs = {
@@ -201,7 +202,12 @@ def main() -> None:
         "groups": corpus.GROUPS,
         "models": {},
     }
+    decoders.build_all(args, lines, args.only)  # each writes its own <name>/reference.json
+    if args.only and not set(args.only) & set(SPECS):
+        return
     for name, (family, *_rest) in SPECS.items():
+        if args.only and name not in args.only:
+            continue
         log(f"{name}:")
         model_dir = args.out / name
         clean_model_dir(model_dir, args)

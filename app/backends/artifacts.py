@@ -6,7 +6,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.core.errors import BadInputError, ModelLoadError
-from app.core.families import ModelFamily, detect_from_config, family_by_name, read_config, read_hint
+from app.core.families import (
+    ModelFamily,
+    detect_from_config,
+    family_by_name,
+    read_card,
+    read_config,
+    read_hint,
+    with_prompt_format,
+)
+from app.core.model_config import BadConfigError
 
 _MAGIC = {b"GGUF": "gguf"}
 
@@ -69,6 +78,8 @@ def config_root(artifact: Path) -> Path:
         try:
             read_config(folder)
             return folder
+        except BadConfigError:  # there, but unusable: say so rather than "no config.json"
+            raise
         except ModelLoadError as exc:
             if "not valid JSON" in str(exc):
                 raise
@@ -94,7 +105,7 @@ def with_labels(family: ModelFamily, labels: int) -> ModelFamily:
     return replace(family, num_labels=labels, score_rule="sigmoid" if labels == 1 else "softmax")
 
 
-def family_for(root: Path, override: str | None) -> ModelFamily:
+def family_for(root: Path, override: str | None, prompt_format: str | None = None) -> ModelFamily:
     config = read_config(root)
     if labels_unstated(config):
         from app.backends.checkpoint import head_labels
@@ -103,5 +114,7 @@ def family_for(root: Path, override: str | None) -> ModelFamily:
         if labels is not None:
             config = {**config, "num_labels": labels}
     if override:
-        return family_by_name(override, config)
-    return detect_from_config(config, hint=read_hint(root))
+        family = family_by_name(override, config)
+    else:
+        family = detect_from_config(config, hint=read_hint(root), card=read_card(root))
+    return with_prompt_format(family, prompt_format)

@@ -18,7 +18,7 @@ from app.core import fidelity
 from app.core.chunking import aggregate, chunk_text
 from app.core.errors import BadInputError, CancelledError, ModelLoadError
 from app.core.families import ModelFamily
-from app.core.pairs import EncodedPair, PairTokenizer, clean_text
+from app.core.pairs import EncodedPair, PairTokenizer, clean_text, cut_at_tokens
 from app.core.scores import sigmoid
 from app.core.types import (
     BackendConfig,
@@ -81,7 +81,8 @@ class Backend(ABC):
         texts = _validate(query, documents)
         max_length = min(options.max_length or self.family.max_length, self.family.max_length)
         t0 = time.perf_counter()
-        owners, items, chunk_counts = self._items(texts, options)
+        limited, cut_docs = self._limit_documents(texts, options.max_doc_tokens)
+        owners, items, chunk_counts = self._items(limited, options)
         pairs = self.tokenizer.encode_pairs(query, items, max_length, options.instruction,
                                             options.use_template)
         t1 = time.perf_counter()
@@ -106,11 +107,24 @@ class Backend(ABC):
         results = self._collect(texts, owners, pairs, raw, chunk_counts, options)
         warnings = [*self.static_warnings, *fidelity.option_warnings(self.family, options),
                     *fidelity.batching_warnings(self.batch_dependent and batch_size > 1 and len(pairs) > 1),
+                    *fidelity.doc_limit_warnings(options.max_doc_tokens, len(cut_docs)),
                     *fidelity.result_warnings([r.score for r in results], pairs, max_length,
                                               [i for i, t in enumerate(texts) if not t.strip()])]
         timings = Timings((t1 - t0) * 1000, (t2 - t1) * 1000, (time.perf_counter() - t0) * 1000, self.load_ms)
         return ScoreRun(self.model_name, self.name, self.device, self.family.name,
                         self.family.describe_rule(), tuple(results), timings, tuple(_dedupe(warnings)))
+
+    def _limit_documents(self, texts: list[str], limit: int | None) -> tuple[list[str], set[int]]:
+        """Each document cut to its first ``limit`` tokens (``max_doc_tokens``); the indices that were cut."""
+        if not limit:
+            return texts, set()
+        out, cut = [], set()
+        for i, text in enumerate(texts):
+            short, was_cut = cut_at_tokens(text, self.tokenizer.token_spans(text), limit)
+            out.append(short)
+            if was_cut:
+                cut.add(i)
+        return out, cut
 
     def _items(self, texts: list[str], options: ScoreOptions) -> tuple[list[int], list[str], list[int]]:
         """Flatten documents into scored items (whole documents, or chunks in long-document mode)."""

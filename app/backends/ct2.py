@@ -18,8 +18,10 @@ from app.backends.artifacts import config_root, family_for, model_path, tokenize
 from app.backends.base import Backend
 from app.backends.checkpoint import head_tensors
 from app.core.errors import BadInputError, DeviceUnavailableError, ModelLoadError, UnsupportedError
+from app.core.families import read_config
+from app.core.model_config import BadConfigError
 from app.core.pairs import EncodedPair
-from app.core.tokenization import HFPairTokenizer, load_tokenizer
+from app.core.tokenization import HFPairTokenizer, load_tokenizer, read_special_tokens
 from app.core.types import BackendConfig
 
 HEAD_FILE = "classifier_head.npz"
@@ -82,7 +84,7 @@ def checkpoint_root(folder: Path, checkpoint: str | None) -> Path:
     try:
         return config_root(folder)
     except ModelLoadError as exc:
-        if not is_ct2_config(folder / "config.json"):
+        if isinstance(exc, BadConfigError) or not is_ct2_config(folder / "config.json"):
             raise
         raise ModelLoadError(
             f"{folder} was made by ct2-transformers-converter: its config.json is CTranslate2's own and it holds "
@@ -134,6 +136,21 @@ def _to_numpy(storage) -> np.ndarray:
     return np.array(storage, dtype=np.float32)
 
 
+def _stores_final_softcap(path: Path) -> bool:
+    """Whether a CT2 model applies a final logit soft-cap itself (its spec variable is in model.bin).
+
+    CTranslate2 4.8's Gemma2 loader does not write it (measured: CT2 scores equal transformers with both Gemma2
+    soft-caps switched off, to 3e-6), so the score rule applies the cap; a converter that writes it is respected.
+    """
+    import mmap
+
+    try:
+        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b"final_logit_softcapping") >= 0
+    except (OSError, ValueError):
+        return False
+
+
 class CT2Backend(Backend):
     name = "ct2"
     label = "CTranslate2"
@@ -143,7 +160,13 @@ class CT2Backend(Backend):
 
         folder = find_ct2_folder(model_path(config.path, config.file))
         root = checkpoint_root(folder, config.checkpoint)
-        self.family = family_for(root, config.family)
+        self.family = family_for(root, config.family, config.prompt_format)
+        if self.family.seq_cls:
+            raise UnsupportedError(
+                f"{folder} is a CTranslate2 conversion of a {self.family.architecture} "
+                "*ForSequenceClassification checkpoint: ct2-transformers-converter keeps only the language-model "
+                "body and silently drops the score head, so this model returns vocabulary logits, not relevance "
+                "scores. Use the ONNX backend for this model.")
         if self.family.name not in CT2_ENCODERS | CT2_DECODERS:
             raise UnsupportedError(f"{self.family.name} is not supported by CTranslate2, because its converter "
                                    "has no loader for this architecture (CT2 runs BERT, DistilBERT, RoBERTa/"
@@ -164,12 +187,14 @@ class CT2Backend(Backend):
         except Exception as exc:
             raise ModelLoadError(f"CTranslate2 could not load {folder}: {str(exc).strip()[:300]}. The model "
                                  "files are corrupt, incomplete, or of another CTranslate2 model type.") from exc
-        tok = load_tokenizer(tokenizer_root(root if config.checkpoint else folder))
-        self.tokenizer = HFPairTokenizer(tok, self.family)
+        tok_root = tokenizer_root(root if config.checkpoint else folder)
+        tok = load_tokenizer(tok_root)
+        self.tokenizer = HFPairTokenizer(tok, self.family, read_special_tokens(tok_root, tok, read_config(root)))
         if is_decoder:
             self.yes_id = self.tokenizer.token_id(self.family.positive_token)
             self.no_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
             self.default_batch_size = 4
+            self.softcap_applied = bool(self.family.final_softcap) and _stores_final_softcap(folder / "model.bin")
         else:
             self.head = NumpyHead(head_weights(folder, root), folder)
         self.device = f"{device} ({self.model.compute_type})"
@@ -183,7 +208,7 @@ class CT2Backend(Backend):
         if self.family.kind == "decoder":
             logits = _to_numpy(self.model.forward_batch(ids))
             last = logits[np.arange(len(pairs)), [len(p) - 1 for p in pairs], :]
-            return last[:, self.yes_id] - (last[:, self.no_id] if self.no_id is not None else 0.0)
+            return self.family.decoder_score(last, self.yes_id, self.no_id, softcap_applied=self.softcap_applied)
         types = [list(p.type_ids) if p.type_ids is not None else [0] * len(p) for p in pairs]
         out = self.model.forward_batch(ids, token_type_ids=types)
         pooled = _to_numpy(out.pooler_output) if out.pooler_output is not None else None

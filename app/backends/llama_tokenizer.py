@@ -1,17 +1,20 @@
 """Pair layout for GGUF models, using llama.cpp's own tokenizer (the GGUF usually has no tokenizer.json).
 
-Mirrors llama.cpp server's ``format_prompt_rerank``: with a ``tokenizer.chat_template.rerank`` template,
-substitute the query and document and tokenize with special tokens parsed; otherwise
-``[BOS] q [EOS] [SEP] d [EOS]`` with each special token added only when the vocab's add_* flag says so.
+Encoders mirror llama.cpp server's ``format_prompt_rerank``: ``[BOS] q [EOS] [SEP] d [EOS]`` with each special
+token added only when the vocab's add_* flag says so. Decoders use the family's official prompt pieces
+(app.core.prompts), each piece tokenized by llama.cpp's own tokenizer with special tokens parsed; the GGUF's
+``rerank`` chat template (one string, tokenized whole) is not used, as merges across piece borders would differ.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from app.core.errors import ModelLoadError
-from app.core.families import ModelFamily, PromptTemplate
-from app.core.pairs import EncodedPair, clean_text, cut_at_tokens
+from app.core.families import NO_TEMPLATE, ModelFamily
+from app.core.pairs import EncodedPair, clean_text
+from app.core.prompts import PairTemplate, Tokens
 
 
 def _flag(meta: dict[str, str], key: str, default: bool) -> bool:
@@ -24,21 +27,10 @@ def _token(meta: dict[str, str], key: str) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
-def _gguf_template(rerank: str | None, family: ModelFamily) -> PromptTemplate | None:
-    """The GGUF's own rerank template, with its baked-in default instruction made editable."""
-    if not rerank:
-        return family.template
-    default = family.template.default_instruction if family.template else None
-    if default and "{instruction}" not in rerank and default in rerank:
-        rerank = rerank.replace(default, "{instruction}", 1)
-    return PromptTemplate("", rerank, "", default)
-
-
 class LlamaPairTokenizer:
     def __init__(self, llm, family: ModelFamily, meta: dict[str, str]) -> None:
         self.llm = llm
         self.family = family
-        self.template = _gguf_template(meta.get("tokenizer.chat_template.rerank"), family)
         self.bos = _token(meta, "tokenizer.ggml.bos_token_id")
         eos = _token(meta, "tokenizer.ggml.eos_token_id")
         sep = _token(meta, "tokenizer.ggml.seperator_token_id")
@@ -47,6 +39,11 @@ class LlamaPairTokenizer:
         self.add_bos = _flag(meta, "tokenizer.ggml.add_bos_token", False) and self.bos is not None
         self.add_eos = _flag(meta, "tokenizer.ggml.add_eos_token", False) and self.eos is not None
         self.add_sep = _flag(meta, "tokenizer.ggml.add_sep_token", False) and self.sep is not None
+        pre = (self.bos,) if self.add_bos else ()
+        mid = ((self.eos,) if self.add_eos else ()) + ((self.sep,) if self.add_sep else ())
+        self.tokens = Tokens(lru_cache(maxsize=64)(lambda text: tuple(self._tok(text, special=True))), self.bos,
+                             _token(meta, "tokenizer.ggml.padding_token_id"),
+                             PairTemplate(pre, mid, (self.eos,) if self.add_eos else ()))
 
     def _tok(self, text: str, special: bool = False) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=special)
@@ -92,21 +89,10 @@ class LlamaPairTokenizer:
 
     def _decoder(self, query: str, texts: list[str], max_length: int, instruction: str | None,
                  use_template: bool) -> list[EncodedPair]:
-        if self.template is None or not use_template:
-            return [self._pair(i, f"{query}\n{t}", False, 0) for i, t in enumerate(texts)]
-        overhead = len(self._tok(self.template.render(query, "", instruction), special=True))
-        q_cut = overhead >= max_length - 8
-        if q_cut:
-            query, _ = cut_at_tokens(query, self.token_spans(query), max_length // 2)
-            overhead = len(self._tok(self.template.render(query, "", instruction), special=True))
+        """The family's prompt pieces (app.core.prompts), each tokenized by llama.cpp with specials parsed."""
+        fmt = self.family.prompt if use_template and self.family.prompt is not None else NO_TEMPLATE
         out = []
         for i, text in enumerate(texts):
-            spans = self.token_spans(text)
-            cut, truncated = cut_at_tokens(text, spans, max_length - overhead)
-            out.append(self._pair(i, self.template.render(query, cut, instruction), truncated,
-                                  overhead + len(spans), q_cut))
+            p = fmt.build(self.tokens, query, text, max_length, instruction)
+            out.append(EncodedPair(i, p.ids, None, p.full_length, p.truncated, p.query_truncated))
         return out
-
-    def _pair(self, i: int, rendered: str, truncated: bool, full: int, q_cut: bool = False) -> EncodedPair:
-        ids = self._tok(rendered, special=True)
-        return EncodedPair(i, ids, None, max(full, len(ids)) if truncated else len(ids), truncated, q_cut)

@@ -23,13 +23,16 @@ from app.backends.base import Backend
 from app.backends.gguf_meta import TENSOR_TYPES, read_gguf
 from app.backends.llama_repack import open_llama
 from app.backends.llama_tokenizer import LlamaPairTokenizer
-from app.core.errors import DeviceUnavailableError, ModelLoadError
-from app.core.families import detect_from_gguf, family_by_name
+from app.core.errors import DeviceUnavailableError, ModelLoadError, UnsupportedError
+from app.core.families import detect_from_gguf, family_by_name, read_config, read_hint, with_prompt_format
 from app.core.pairs import EncodedPair
 from app.core.scores import logit
 from app.core.types import BackendConfig
 
 log = logging.getLogger("llama_cpp.native")
+# *ForSequenceClassification checkpoints the bundled convert_hf_to_gguf.py accepts (FACTS.md): encoders only
+_GGML_F32 = 0  # ggml_type GGML_TYPE_F32
+_GGUF_SEQ_CLS = ("Bert", "DistilBert", "Roberta", "XLMRoberta", "ModernBert", "NeoBERT")
 _log_callback = None
 
 
@@ -56,6 +59,24 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
+def _find_gguf(folder: Path) -> Path:
+    """The folder's GGUF; with none, say when llama.cpp's converter cannot make one for this checkpoint."""
+    try:
+        return find_file(folder, ".gguf", ())
+    except ModelLoadError as exc:
+        try:
+            archs = read_config(folder).get("architectures") or [""]
+        except ModelLoadError:
+            raise exc from None
+        arch = str(archs[0])
+        if arch.endswith("ForSequenceClassification") and not arch.startswith(_GGUF_SEQ_CLS):
+            raise UnsupportedError(
+                f"No .gguf file in {folder}, and llama.cpp cannot run this {arch}: its converter "
+                "(convert_hf_to_gguf.py) refuses sequence-classification decoders (\"Model "
+                f"{arch} is not supported\"). Use the ONNX backend for this model.") from None
+        raise
+
+
 class LlamaCppBackend(Backend):
     name = "gguf"
     label = "GGUF (llama.cpp)"
@@ -63,7 +84,7 @@ class LlamaCppBackend(Backend):
 
     def _load(self, config: BackendConfig) -> None:
         target = model_path(config.path, config.file)
-        path = find_file(target, ".gguf", ()) if target.is_dir() else target
+        path = _find_gguf(target) if target.is_dir() else target
         with path.open("rb") as fh:
             if fh.read(4) != b"GGUF":
                 raise wrong_format(path, "gguf")
@@ -72,9 +93,11 @@ class LlamaCppBackend(Backend):
         problem = gguf_checks.load_problem(meta, shapes)
         if problem:
             raise ModelLoadError(f"{path.name}: {problem}")
-        self.family = family_by_name(config.family) if config.family else detect_from_gguf(meta, shapes)
+        family = family_by_name(config.family) if config.family \
+            else detect_from_gguf(meta, shapes, hint=read_hint(path.parent))
         if not config.family and gguf_checks.is_distilbert(meta, shapes):
-            self.family = replace(self.family, name="distilbert", has_pooler=False)
+            family = replace(family, name="distilbert", has_pooler=False)
+        self.family = with_prompt_format(family, config.prompt_format)
         self.rank_head = "cls.output.weight" in shapes
         self._open(path, config)
         self.tokenizer = LlamaPairTokenizer(self.llm, self.family, meta)
@@ -95,9 +118,12 @@ class LlamaCppBackend(Backend):
                                              "Reinstall it with CMAKE_ARGS=-DGGML_CUDA=on, or choose CPU.")
             gpu_layers = config.n_gpu_layers
         ctx_train = int(self.meta.get(f"{self.meta.get('general.architecture', '')}.context_length", 512) or 512)
-        n_ctx = gguf_checks.context_size(self.meta.get("general.architecture", ""),
-                                         min(self.family.max_length, ctx_train) + 8)
+        # decoder prompts hold a template outside max_length (mxbai, FlagLLMReranker): leave room for it
+        n_ctx = gguf_checks.context_size(
+            self.meta.get("general.architecture", ""),
+            min(self.family.max_length + (1024 if self.family.kind == "decoder" else 0), ctx_train) + 8)
         encoder = self.family.kind == "encoder"
+        exact_kv = not encoder and self.precision == "f32"
         threads = config.threads or default_threads()
         tensor_types = set(filter(None, self.meta.get(TENSOR_TYPES, "").split(",")))
         try:
@@ -113,7 +139,12 @@ class LlamaCppBackend(Backend):
                 n_threads=threads,
                 n_threads_batch=threads,
                 n_gpu_layers=gpu_layers,
-                flash_attn=True,
+                # f32 decoder weights: f32 K/V and no flash attention. llama.cpp's f16 KV cache (and CPU flash
+                # attention, which rounds K/V to f16) cost 0.0055 logits on an f32 mxbai GGUF; with both off it
+                # matched transformers to 3e-6. It halved pairs/s on the tiny fixture, and on f16/q8_0 files the
+                # weights' own rounding dominates (mxbai f16: 0.0090 -> 0.0080), so those keep flash attention.
+                flash_attn=not exact_kv,
+                **({"type_k": _GGML_F32, "type_v": _GGML_F32} if exact_kv else {}),
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
@@ -173,8 +204,9 @@ class LlamaCppBackend(Backend):
                 return float(logit(values[0]))
             return float(values[1] - values[0]) if self.n_out == 2 else float(values[0])
         row = llama_cpp.llama_get_logits_ith(self.ctx.ctx, -1)
-        pos = row[self.pos_id]
-        return float(pos - (row[self.neg_id] if self.neg_id is not None else 0.0))
+        used = [[row[self.pos_id]] + ([row[self.neg_id]] if self.neg_id is not None else [])]
+        # llama.cpp applies Gemma2's final soft-capping in its graph
+        return float(self.family.decoder_score(used, 0, 1 if self.neg_id is not None else None)[0])
 
     def _run_batch(self, pairs: list[EncodedPair]) -> np.ndarray:
         return np.array([self._score_one(p) for p in pairs], dtype=np.float64)

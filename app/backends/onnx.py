@@ -19,11 +19,11 @@ from app.backends.artifacts import (
 from app.backends.base import Backend
 from app.backends.batching import pad_batch
 from app.backends.onnx_optimize import choose_graph
-from app.core.errors import DeviceUnavailableError, ModelLoadError
+from app.core.errors import DeviceUnavailableError, ModelLoadError, UnsupportedError
 from app.core.families import read_config
 from app.core.pairs import EncodedPair
 from app.core.scores import logits_to_raw
-from app.core.tokenization import HFPairTokenizer, load_tokenizer
+from app.core.tokenization import HFPairTokenizer, load_tokenizer, read_special_tokens
 from app.core.types import BackendConfig
 
 PREFERRED = ("onnx/model.onnx", "model.onnx", "onnx/model_quantized.onnx", "model_quantized.onnx")
@@ -72,9 +72,11 @@ class OnnxBackend(Backend):
         if path.suffix != ".onnx":
             raise wrong_format(path, "onnx")
         root = config_root(path)
-        self.family = family_for(root, config.family)
-        tok = load_tokenizer(tokenizer_root(path))
-        self.tokenizer = HFPairTokenizer(tok, self.family)
+        self.family = family_for(root, config.family, config.prompt_format)
+        tok_root = tokenizer_root(path)
+        tok = load_tokenizer(tok_root)
+        specials = read_special_tokens(tok_root, tok, read_config(root))
+        self.tokenizer = HFPairTokenizer(tok, self.family, specials)
         self.precision = precision_of(path)
         providers = self._providers(ort, config)  # before the optimizer: a missing CUDA fails fast
         graph = choose_graph(path, self.family, read_config(root), self.precision, config.optimize, config.device)
@@ -85,19 +87,16 @@ class OnnxBackend(Backend):
         if unknown:
             raise ModelLoadError(f"{path.name} declares inputs this app cannot fill: {', '.join(sorted(unknown))} "
                                  "(an export with a KV cache?). Use an export without past_key_values.")
-        outputs = {o.name: o for o in self.session.get_outputs()}
-        self.output = "logits" if "logits" in outputs else next(iter(outputs))
-        self.family = self._labels_from_output(outputs[self.output], root)
+        outputs = [o.name for o in self.session.get_outputs()]
+        self.output = "logits" if "logits" in outputs else outputs[0]
+        self.family = self._labels_from_output(self.session.get_outputs()[outputs.index(self.output)], root)
         self.batch_dependent = is_dynamically_quantized(graph.path)
         if self.batch_dependent:
             self.notes = (*self.notes, "dynamic int8 graph (one activation scale per batch): one pair per run "
                                        "unless batching it is asked for (--batch-dynamic-int8)")
         self.pad_id = tok.token_to_id("[PAD]") or tok.token_to_id("<pad>") or 0
         if self.family.kind == "decoder":
-            self.pad_id = tok.token_to_id("<|endoftext|>") or self.pad_id
-            self.yes_id = self.tokenizer.token_id(self.family.positive_token)
-            self.no_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
-            self.default_batch_size = 4  # full-vocabulary logits per position are large
+            self._load_decoder(tok, specials, outputs)
         self.device = ", ".join(self.session.get_providers())
         self.model_name = f"{root.name}/{path.relative_to(root)}" if path.is_relative_to(root) else path.name
 
@@ -110,6 +109,23 @@ class OnnxBackend(Backend):
         if not labels_unstated(read_config(root)):
             return self.family
         return with_labels(self.family, labels)
+
+    def _load_decoder(self, tok, specials: dict[str, int], outputs: list[str]) -> None:
+        """Pad id and score token ids from the family's one definition; check the graph's output fits."""
+        self.pad_id = specials.get("pad", tok.token_to_id("<|endoftext|>") or self.pad_id)
+        fam = self.family
+        self.yes_id = self.tokenizer.token_id(fam.positive_token) if fam.positive_token else None
+        self.no_id = self.tokenizer.token_id(fam.negative_token) if fam.negative_token else None
+        shape = self.session.get_outputs()[outputs.index(self.output)].shape
+        last = shape[-1] if shape else None
+        if isinstance(last, int) and fam.seq_cls != (last <= 2):
+            what = ("a classification head with one logit per label" if fam.seq_cls
+                    else "vocabulary logits per position")
+            raise UnsupportedError(
+                f"{fam.name} expects {what}, but this ONNX graph's '{self.output}' output is shaped {shape}. "
+                "The export does not match config.json's architecture; export the checkpoint again, or choose "
+                "the family that fits the graph with --family.")
+        self.default_batch_size = 4 if not fam.seq_cls else self.default_batch_size  # vocab logits are large
 
     @staticmethod
     def _providers(ort, config: BackendConfig) -> list[str]:
@@ -164,7 +180,5 @@ class OnnxBackend(Backend):
         out = np.asarray(out, dtype=np.float32)
         if self.family.kind == "decoder":
             last = out[:, -1, :] if out.ndim == 3 else out  # left padding: the last position is real
-            if self.family.score_rule == "raw":
-                return logits_to_raw(last)
-            return last[:, self.yes_id] - (last[:, self.no_id] if self.no_id is not None else 0.0)
+            return self.family.decoder_score(last, self.yes_id, self.no_id)
         return logits_to_raw(out)

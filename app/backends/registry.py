@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.core.errors import BackendUnavailableError, BadInputError
+from app.core.limits import check_threads
+from app.core.safe_files import check_regular
 from app.core.types import BackendConfig
 
 
@@ -76,8 +79,21 @@ def backend_class(name: str) -> type:
     return getattr(importlib.import_module(info.module), info.cls)
 
 
+def check_artifact_path(config: BackendConfig) -> None:
+    """A model path (and ``file`` inside it) that exists must be a folder or a regular file: a runtime opening
+    a FIFO would wait forever, and a device would read without end."""
+    target = Path(config.path).expanduser()
+    if config.file:
+        target = target / config.file
+    if (target.exists() or target.is_symlink()) and not target.is_dir():
+        check_regular(target, "Model file")
+
+
 def load(config: BackendConfig):
     """Load one artifact on one backend; raises a PlaygroundError subclass with a clear message."""
     if config.device not in ("cpu", "cuda"):
         raise BadInputError(f"Unknown device '{config.device}': choose cpu or cuda.")
+    check_threads(config.threads, "threads")  # GUI columns and every command: a runtime never sees 100000
+    if config.backend != "remote":
+        check_artifact_path(config)
     return backend_class(config.backend)(config)

@@ -55,6 +55,7 @@ from app.core.types import (
 TIMEOUT_S = 120.0
 PROBE_TIMEOUT_S = 5.0
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+KEY_ENV = "RERANK_PLAYGROUND_REMOTE_API_KEY"
 
 __all__ = ["STYLES", "RemoteBackend", "RemoteError", "remote_config"]
 
@@ -99,7 +100,7 @@ class RemoteBackend:
             self.style.scale == "model" and (config.family or "").startswith("qwen3"))
         if self.style.name == "llama.cpp":
             try:  # the model list says what llama.cpp runs (an explicit style must still load offline)
-                models = self._models if hasattr(self, "_models") else self._probe("/v1/models")
+                models = self._models if hasattr(self, "_models") else self._probe("/v1/models", [])
             except RemoteError:
                 models = None
             self.notes += fidelity.llama_server_warnings(models, config.family)
@@ -110,9 +111,13 @@ class RemoteBackend:
                 "family qwen3-reranker, otherwise the normalized scores are wrong.")))
 
     def _detect(self, explicit: str | None) -> ApiStyle:
-        probes = [self._probe(path) for path in ("/info", "/v1/models", "/props")]
-        self._models = probes[1]
-        found = detect_from_probes(explicit or self.base, *probes)
+        refused: list[tuple[str, int]] = []
+        info, v1_models, models, props = (self._probe(path, refused)
+                                          for path in ("/info", "/v1/models", "/models", "/props"))
+        self._models = v1_models or models
+        found = detect_from_probes(explicit or self.base, info, v1_models or models, props)
+        if found is None and refused:
+            raise RemoteError(refused_message(refused, bool(self.config.api_key)))
         if found is None:
             self.notes.append(FidelityWarning("remote_style_guessed", (
                 "The server's API style could not be detected; the Cohere/Jina shape is assumed. Choose the "
@@ -120,13 +125,17 @@ class RemoteBackend:
             found = "cohere"
         return STYLES[found]
 
-    def _probe(self, path: str) -> Any:
-        """A GET answer as JSON, or None when the server answered with an error; unreachable raises."""
+    def _probe(self, path: str, refused: list[tuple[str, int]]) -> Any:
+        """A GET answer as JSON, or None when the server answered with an error (401/403 are noted in
+        ``refused``); unreachable raises."""
+        url = self.base.rstrip("/") + path
         try:
-            return self._request("GET", self.base.rstrip("/") + path, None, PROBE_TIMEOUT_S)
+            return self._request("GET", url, None, PROBE_TIMEOUT_S)
         except RemoteError as exc:
             if not exc.reachable:
                 raise
+            if exc.status in (401, 403):
+                refused.append((url, exc.status))
             return None
 
     # -- scoring ---------------------------------------------------------------------------------------
@@ -166,6 +175,9 @@ class RemoteBackend:
         if options.chunk is not None:
             warnings.append(FidelityWarning("remote_no_chunking", "Long-document mode is not applied to a remote "
                                             "server: each document is sent whole, and the server truncates it."))
+        if options.max_doc_tokens:
+            warnings.append(FidelityWarning("remote_no_doc_limit", f"Documents are not cut to {options.max_doc_tokens} "
+                                            "tokens for a remote server: each is sent whole."))
         if options.instruction:
             warnings.append(FidelityWarning("remote_no_instruction", "The instruction is not sent: rerank APIs "
                                             "have no instruction field; the server uses its own default."))
@@ -183,6 +195,21 @@ class RemoteBackend:
     # -- HTTP ------------------------------------------------------------------------------------------
     def _request(self, method: str, url: str, body: dict | None, timeout: float) -> Any:
         return http_json(method, url, body, self.config.api_key, timeout)
+
+
+def key_hint(key_sent: bool) -> str:
+    if key_sent:
+        return "The API key was refused: check it (it is sent as 'Authorization: Bearer <key>')."
+    return ("No API key was sent and the server needs one: set the column's API key (CLI: --api-key or "
+            f"${KEY_ENV}).")
+
+
+def refused_message(refused: list[tuple[str, int]], key_sent: bool) -> str:
+    """Nothing identified the server and probes were answered 401/403: the key, not the API style, is the
+    problem, so say that (and where) rather than guess an endpoint."""
+    where = ", ".join(f"{url} (HTTP {status})" for url, status in refused)
+    what = "refused the API key" if key_sent else "needs an API key"
+    return f"The server {what}: {where}. {key_hint(key_sent)}"
 
 
 def _opener(url: str) -> urllib.request.OpenerDirector:
@@ -204,7 +231,10 @@ def http_json(method: str, url: str, body: dict | None, api_key: str | None, tim
         with _opener(url).open(req, timeout=timeout) as resp:
             raw = resp.read()
     except urllib.error.HTTPError as exc:
-        raise RemoteError(f"{url} answered HTTP {exc.code} {exc.reason}: {error_message(exc.read())}") from exc
+        message = f"{url} answered HTTP {exc.code} {exc.reason}: {error_message(exc.read())}"
+        if exc.code in (401, 403):
+            message += " " + key_hint(bool(api_key))
+        raise RemoteError(message, status=exc.code) from exc
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             raise RemoteError(f"{url} did not answer within {timeout:g} s.", reachable=False) from exc

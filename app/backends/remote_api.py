@@ -7,9 +7,11 @@
 | tei       | /rerank       | query, texts, raw_scores, return_text, truncate   | [{index, score}]                    |
 | llama.cpp | /v1/rerank    | model, query, documents, top_n                    | {results: [...], model, usage}      |
 | vllm      | /v1/rerank    | model, query, documents, top_n                    | {results: [...]}; /score: {data: [{index, score}]} |
-| infinity  | /rerank       | model, query, documents, top_n, return_documents  | {results: [...]}                    |
+| infinity  | /rerank       | model, query, documents, top_n, return_documents, raw_scores | {results: [...]}         |
 
-Score scales: TEI is asked for raw scores (logits). Cohere, Jina, vLLM and Infinity return a probability.
+Score scales: TEI and Infinity are asked for raw scores (logits; both otherwise answer sigmoid(logit), which
+Infinity computes in float32, so the logit recovered from it is off by ~1e-5 and saturates past ~17).
+Cohere, Jina and vLLM return a probability.
 llama.cpp returns the model's raw output: a logit for BERT / XLM-R cross-encoders, already a probability for
 Qwen3 rerankers (rank pooling), so the scale depends on the model, not on the server.
 """
@@ -27,12 +29,14 @@ from app.core.errors import PlaygroundError
 class RemoteError(PlaygroundError):
     """A remote rerank server could not be reached, refused the request, or answered something unusable.
 
-    ``reachable`` is False when no HTTP answer came at all (connection refused, DNS, timeout).
+    ``reachable`` is False when no HTTP answer came at all (connection refused, DNS, timeout); ``status`` is
+    the HTTP status of an error answer (None otherwise).
     """
 
-    def __init__(self, message: str, reachable: bool = True) -> None:
+    def __init__(self, message: str, reachable: bool = True, status: int | None = None) -> None:
         super().__init__(message)
         self.reachable = reachable
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ STYLES: dict[str, ApiStyle] = {
     "tei": ApiStyle("tei", "/rerank", "logit"),
     "llama.cpp": ApiStyle("llama.cpp", "/v1/rerank", "model"),
     "vllm": ApiStyle("vllm", "/v1/rerank", "probability"),
-    "infinity": ApiStyle("infinity", "/rerank", "probability"),
+    "infinity": ApiStyle("infinity", "/rerank", "logit"),  # asked for raw_scores
 }
 ALIASES = {"llamacpp": "llama.cpp", "llama-cpp": "llama.cpp", "text-embeddings-inference": "tei",
            "cohere/jina": "cohere"}
@@ -91,6 +95,8 @@ def request_body(style: ApiStyle, endpoint: str, query: str, documents: Sequence
         body = {"query": query, "documents": docs, "top_n": len(docs)}
     if style.name in ("jina", "infinity"):
         body["return_documents"] = False
+    if style.name == "infinity":  # else Infinity answers sigmoid(logit), computed in float32
+        body["raw_scores"] = True
     if model:
         body["model"] = model
     return body
@@ -150,7 +156,8 @@ def error_message(body: bytes) -> str:
 
 
 def detect_from_probes(url: str, info: Any, models: Any, props: Any) -> str | None:
-    """The style from what ``/info``, ``/v1/models`` and ``/props`` answered (None = no idea)."""
+    """The style from what ``/info``, ``/v1/models`` (or ``/models``, Infinity's route) and ``/props``
+    answered (None = no idea)."""
     host_path = url.lower()
     if "api.cohere" in host_path or host_path.rstrip("/").endswith("/v2/rerank"):
         return "cohere"

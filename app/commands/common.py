@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 from app.core.errors import BadInputError
+from app.core.families import PROMPT_FORMATS
+from app.core.limits import check_threads
+from app.core.safe_files import check_regular
 from app.paths import starter_model_dir
 
 
@@ -20,10 +23,13 @@ def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False,
                    + " (default: onnx)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--file", help="artifact inside the model folder, e.g. onnx/model_qint8_avx512.onnx")
-    p.add_argument("--threads", type=int, default=0, help="runtime threads (default: the runtime's choice)")
+    p.add_argument("--threads", type=int, default=0, help="runtime threads: 0 = the runtime's choice (default), else 1 to 4 × the CPUs")
     p.add_argument("--compute-type", help="CT2 compute type: int8, int8_float16, float16, float32")
     p.add_argument("--n-gpu-layers", type=int, default=-1, help="llama.cpp layers to offload with --device cuda")
     p.add_argument("--family", help="override the detected model family (e.g. qwen3-reranker)")
+    p.add_argument("--prompt-format", choices=sorted(PROMPT_FORMATS),
+                   help="decoder rerankers: the prompt layout to use instead of the detected one (e.g. dear for a "
+                        "Llama seq-cls model whose card was not found)")
     add_runtime_args(p)
 
 
@@ -38,6 +44,12 @@ BATCH_DYNAMIC_HELP = ("ONNX dynamic int8 graphs: batch pairs (faster, but each s
                       "documents in its batch: one activation scale per batch; default: one pair per run)")
 
 
+def check_common_args(args: argparse.Namespace) -> None:
+    """Checks shared by every command, before anything loads (called by ``app.cli`` after parsing)."""
+    if getattr(args, "threads", None) is not None and not isinstance(args.threads, str):
+        check_threads(args.threads, "--threads")
+
+
 def resolve_model(model: str | None, file: str | None, backend: str) -> tuple[str, str | None]:
     """A local path (file or folder), or the starter model's artifact for ``backend`` when none is given."""
     if not model:
@@ -45,7 +57,10 @@ def resolve_model(model: str | None, file: str | None, backend: str) -> tuple[st
         if starter is None:
             raise BadInputError("No --model given and the starter model is not installed; pass --model PATH.")
         return str(starter), file or STARTER_FILES[backend]
-    if Path(model).expanduser().exists():
+    path = Path(model).expanduser()
+    if path.exists() or path.is_symlink():
+        if not path.is_dir():
+            check_regular(path, "--model")  # a FIFO would block the runtime's first read forever
         return model, file
     from app.commands import hub_resolve
 

@@ -51,7 +51,8 @@ def _model_report(args: argparse.Namespace, backend: str, file: str | None, quer
     path, file = resolve_model(args.model, file or args.file, backend)
     model = registry.load(BackendConfig(path, backend, device=args.device, file=file, threads=args.threads,
                                         compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers,
-                                        family=args.family, checkpoint=args.checkpoint))
+                                        family=args.family, prompt_format=args.prompt_format,
+                                        checkpoint=args.checkpoint))
     options = ScoreOptions(batch_size=args.batch_size, batch_dynamic_quant=args.batch_dynamic_int8)
     bar = progress_bar(f"eval {backend}", unit="query")
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
 from app.core.errors import BadInputError
 
 

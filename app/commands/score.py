@@ -7,7 +7,7 @@ import json
 import sys
 
 from app.commands.common import add_model_args, progress_bar, resolve_model
-from app.core.docsio import read_documents
+from app.core.docsio import read_documents_with_warnings
 from app.core.errors import BadInputError
 from app.core.types import Aggregate, BackendConfig, ChunkOptions, Document, ScoreOptions, ScoreRun
 
@@ -21,9 +21,15 @@ def add_parser(sub) -> None:
     add_remote_args(p)
     p.add_argument("--query", required=True)
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--docs", help=".txt (one document per line) or .jsonl ({\"text\": ...} per line)")
+    src.add_argument("--docs", help="documents file or folder, read like the GUI reads dropped files: .txt/.md "
+                     "(one document per line), .jsonl ({\"text\": ...} per line), .csv/.tsv (one per row), "
+                     ".pdf (one per page), .docx (one per paragraph)")
     src.add_argument("--doc", action="append", help="a document (repeat for several)")
-    p.add_argument("--top-n", type=int, default=None)
+    p.add_argument("--docs-column", default=None, help="CSV/TSV column or JSONL field holding the text (default: "
+                   "text/document/passage/content, else the one with the most text)")
+    p.add_argument("--docs-split", choices=["lines", "paragraphs"], default="lines",
+                   help="text files: one document per line (default) or per blank-line-separated paragraph")
+    p.add_argument("--top-n", type=int, default=None, help="show only the N best documents (N >= 1)")
     p.add_argument("--raw", action="store_true", help="show raw scores (logits) instead of normalized ones")
     p.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: the model's limit)")
     p.add_argument("--batch-size", type=int, default=32)
@@ -76,13 +82,27 @@ def config_from(args: argparse.Namespace) -> BackendConfig:
     path, file = resolve_model(args.model, args.file, args.backend)
     return BackendConfig(path=path, backend=args.backend, device=args.device, file=file, threads=args.threads,
                          compute_type=args.compute_type, n_gpu_layers=args.n_gpu_layers, family=args.family,
-                         checkpoint=args.checkpoint)
+                         prompt_format=args.prompt_format, checkpoint=args.checkpoint)
+
+
+def read_docs(args: argparse.Namespace) -> list[Document]:
+    """``--docs`` through the GUI's importers (warnings on stderr), or the ``--doc`` texts."""
+    if not args.docs:
+        if args.docs_column:
+            raise BadInputError("--docs-column applies to a --docs file (CSV/TSV or JSONL), not to --doc.")
+        return [Document(d) for d in args.doc]
+    docs, warnings = read_documents_with_warnings(args.docs, args.docs_column, args.docs_split)
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return docs
 
 
 def run(args: argparse.Namespace) -> int:
     from app.backends import registry
 
-    docs = read_documents(args.docs) if args.docs else [Document(d) for d in args.doc]
+    if args.top_n is not None and args.top_n < 1:
+        raise BadInputError(f"--top-n must be 1 or more (got {args.top_n}); leave it out to show every document.")
+    docs = read_docs(args)
     options = options_from(args)
     backend = registry.load(config_from(args))
     bar = progress_bar("scoring")

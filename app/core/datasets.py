@@ -6,13 +6,14 @@ Every parsing error names the file and the line.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.docsio import decode_bytes
+from app.core.docsio import MAX_FILE_BYTES, decode_bytes
 from app.core.errors import BadInputError
+from app.core.safe_files import read_bytes
+from app.core.safe_json import loads
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ def load_dataset(path: str | Path, candidates: str | Path | None = None, bm25_k:
     path = Path(path)
     if path.is_dir():
         queries = load_beir(path, candidates, bm25_k)
-    elif path.is_file():
-        queries = load_jsonl(path)
+    elif path.exists():
+        queries = load_jsonl(path)  # a FIFO or device is refused by the bounded reader
     else:
         raise BadInputError(f"Dataset not found: {path}")
     if not queries:
@@ -38,7 +39,7 @@ def load_dataset(path: str | Path, candidates: str | Path | None = None, bm25_k:
 
 
 def _lines(path: Path) -> list[str]:
-    text, _ = decode_bytes(path.read_bytes(), path.name)
+    text, _ = decode_bytes(read_bytes(path, MAX_FILE_BYTES, "Dataset file"), path.name)
     return text.splitlines()
 
 
@@ -48,10 +49,7 @@ def load_jsonl(path: Path) -> list[EvalQuery]:
         if not line.strip():
             continue
         where = f"{path.name} line {n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"{where}: not valid JSON ({exc.msg}).") from exc
+        obj = loads(line, where)
         if not isinstance(obj, dict):
             raise BadInputError(f"{where}: expected an object with query, documents and labels.")
         query, docs, labels = obj.get("query"), obj.get("documents"), obj.get("labels")
@@ -76,10 +74,7 @@ def _read_jsonl_objects(path: Path) -> list[dict]:
     rows = []
     for n, line in enumerate(_lines(path), start=1):
         if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise BadInputError(f"{path.name} line {n}: not valid JSON ({exc.msg}).") from exc
+            rows.append(loads(line, f"{path.name} line {n}"))
             if not isinstance(rows[-1], dict) or "_id" not in rows[-1]:
                 raise BadInputError(f'{path.name} line {n}: expected an object with "_id".')
     return rows

@@ -1,12 +1,14 @@
-"""Read documents from .txt (one per line) and .jsonl ({"text": ...} per line) files, with clear errors."""
+"""The CLI's document reader (the GUI's importers, :mod:`app.core.importers`) and the text decoding they share."""
 
 from __future__ import annotations
 
-import json
+import logging
 from pathlib import Path
 
 from app.core.errors import BadInputError
 from app.core.types import Document
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -29,38 +31,34 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, bool]:
         return data.decode("utf-8", errors="replace"), True
 
 
-def read_documents(path: str | Path, field: str = "text") -> list[Document]:
-    path = Path(path)
-    if not path.is_file():
+def read_documents(path: str | Path, column: str | None = None, split: str = "lines") -> list[Document]:
+    """Documents of a file or folder; see :func:`read_documents_with_warnings` (warnings are logged)."""
+    docs, warnings = read_documents_with_warnings(path, column, split)
+    for w in warnings:
+        log.warning("%s", w)
+    return docs
+
+
+def read_documents_with_warnings(path: str | Path, column: str | None = None,
+                                 split: str = "lines") -> tuple[list[Document], list[str]]:
+    """The CLI's documents, read by the same importers as the GUI (:func:`app.core.importers.load_path`):
+    PDF pages, DOCX paragraphs, CSV/TSV rows of ``column``, JSONL lines (field ``column``, default "text"
+    or the string field with most text), text files one document per line (``split="paragraphs"``: per
+    blank-line-separated paragraph), folders of those. A file with another extension is read as text.
+
+    Returns the documents and the warnings the GUI would show (replaced bytes, skipped rows...).
+    """
+    from app.core import import_formats, importers
+
+    path = Path(path).expanduser()
+    if not path.exists() and not path.is_symlink():
         raise BadInputError(f"Documents file not found: {path}")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise BadInputError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB; split it into smaller files.")
-    data = path.read_bytes()
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BadInputError(f"{path.name} looks like a binary file, not text. Use a .txt or .jsonl file.")
-    text, _ = decode_bytes(data, path.name)
-    if path.suffix.lower() == ".jsonl":
-        docs = _jsonl(text, path.name, field)
-    else:
-        docs = [Document(line, path.name) for line in text.splitlines() if line.strip()]
-    if not docs:
+    if path.is_dir() or importers.is_supported(path):
+        result = importers.load_path(path, column=column, field=column, split=split)
+        return list(result.documents), list(result.warnings)
+    text, warnings = import_formats.read_text(path)  # any other extension: plain text, as before
+    pieces = importers.split_paragraphs(text) if split == "paragraphs" else \
+        [line.strip() for line in text.splitlines() if line.strip()]
+    if not pieces:
         raise BadInputError(f"{path.name} holds no documents.")
-    return docs
-
-
-def _jsonl(text: str, name: str, field: str) -> list[Document]:
-    docs = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"{name} line {n}: not valid JSON ({exc.msg}).") from exc
-        if isinstance(obj, str):
-            docs.append(Document(obj, name))
-            continue
-        if not isinstance(obj, dict) or not isinstance(obj.get(field), str):
-            raise BadInputError(f'{name} line {n}: expected an object with a "{field}" string field.')
-        docs.append(Document(obj[field], name))
-    return docs
+    return [Document(p, path.name) for p in pieces], warnings

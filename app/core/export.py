@@ -181,6 +181,8 @@ def score_command(spec: ColumnSpec, query: str, docs_file: str | os.PathLike) ->
         args += ["--n-gpu-layers", str(c.n_gpu_layers)]
     if c.family:
         args += ["--family", c.family]
+    if c.prompt_format:
+        args += ["--prompt-format", c.prompt_format]
     args += ["--query", query, "--docs", os.fspath(docs_file)]
     args += _option_args(o)
     command = shlex.join(args)

@@ -36,6 +36,14 @@ def static_warnings(family: ModelFamily, backend: str, precision: str) -> list[F
             "DistilBERT applies ReLU, so scores differ from the reference (|Δ| 3.5 logits on a tiny test model) "
             "and rankings can change. Use ONNX or CT2 for a faithful score.",
         ))
+    out += decoder_warnings(family, backend)
+    if backend == "gguf" and family.name == "modernbert":
+        out.append(FidelityWarning(
+            "gelu_f16",
+            "llama.cpp's CPU GELU reads an f16 lookup table (ggml GGML_GELU_FP16), so ModernBERT's GeGLU "
+            "activations are rounded to f16 even in an f32 GGUF: scores drift by about 0.002-0.003 logits from "
+            "transformers (measured on a tiny ModernBERT). Use ONNX fp32 for an exact score.",
+        ))
     if family.name == "deberta-v2" and "int8" in precision.lower():
         out.append(FidelityWarning(
             "deberta_int8",
@@ -81,6 +89,40 @@ def llama_server_warnings(models: object, family: str | None = None) -> list[Fid
     )]
 
 
+def decoder_warnings(family: ModelFamily, backend: str) -> list[FidelityWarning]:
+    """A guessed prompt format; Gemma2 features CTranslate2's converter drops."""
+    out: list[FidelityWarning] = []
+    if family.format_guessed:
+        out.append(FidelityWarning(
+            "prompt_format_guessed",
+            f"The prompt format of this {family.architecture} classifier is a guess: {family.format_guessed}. "
+            "If its model card shows another layout, choose it with --prompt-format (column setting "
+            "'Prompt format'); scores from a wrong layout are meaningless.",
+        ))
+    if backend == "gguf" and family.architecture in ("gemma", "gemma2"):
+        out.append(FidelityWarning(
+            "gelu_f16",
+            "llama.cpp's CPU GELU reads an f16 lookup table (ggml GGML_GELU_FP16), so Gemma's feed-forward "
+            "activations are rounded to f16 even in an f32 GGUF: scores drift by about 0.003 logits from "
+            "transformers (measured on a tiny Gemma). Use ONNX or CT2 fp32 for an exact score.",
+        ))
+    if backend == "ct2" and family.attn_scale_mismatch:
+        out.append(FidelityWarning(
+            "gemma2_attn_scale",
+            "This Gemma2 model scales attention by query_pre_attn_scalar, not head_dim; CTranslate2's converter "
+            "ignores that setting, so every attention layer is computed with the wrong scale. Use ONNX or GGUF.",
+        ))
+    if backend == "ct2" and family.attn_softcap:
+        out.append(FidelityWarning(
+            "gemma2_attn_softcap",
+            f"CTranslate2 does not apply Gemma2's attention-logit soft-capping (attn_logit_softcapping="
+            f"{family.attn_softcap:g}): attention scores near or above the cap come out larger than in "
+            "transformers, so scores drift from the reference (the final logit soft-capping, which CTranslate2 "
+            "also skips, is applied by this app). Use ONNX or GGUF for a faithful score.",
+        ))
+    return out
+
+
 def option_warnings(family: ModelFamily, options: ScoreOptions) -> list[FidelityWarning]:
     if family.template is not None and not options.use_template:
         return [FidelityWarning(
@@ -88,6 +130,14 @@ def option_warnings(family: ModelFamily, options: ScoreOptions) -> list[Fidelity
             f"{family.name} was trained on a prompt template; scoring without it ranks close to random.",
         )]
     return []
+
+
+def doc_limit_warnings(limit: int | None, cut: int) -> list[FidelityWarning]:
+    """Documents cut to ``max_doc_tokens`` before pairing (what Cohere's ``max_tokens_per_doc`` asks for)."""
+    if not limit or not cut:
+        return []
+    return [FidelityWarning("doc_token_limit", f"Documents longer than {limit} tokens were cut to their first "
+                            f"{limit} tokens (max_tokens_per_doc); their ends were not scored.")]
 
 
 def result_warnings(normalized: Sequence[float], pairs: Sequence[EncodedPair], max_length: int,

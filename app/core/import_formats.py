@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,8 @@ from pathlib import Path
 
 from app.core.docsio import MAX_FILE_BYTES, decode_bytes
 from app.core.errors import BadInputError, CancelledError
+from app.core.safe_files import check_regular, read_bytes
+from app.core.safe_json import JSONInputError, loads
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ class FieldChoice:
 
 
 def check_size(path: Path) -> None:
-    """Refuse files over the limit before reading a byte of them."""
-    size = path.stat().st_size
+    """Refuse anything but a regular file (FIFO, device, broken link...) and files over the limit, before
+    reading a byte of them."""
+    size = check_regular(path, "").st_size
     if size > MAX_FILE_BYTES:
         raise BadInputError(f"{path.name} is {size / 2**20:.0f} MB, over the {MAX_FILE_BYTES // 2**20} MB limit "
                             "for one file. Split it into smaller files, or keep only the documents you need.")
@@ -45,12 +47,7 @@ def check_size(path: Path) -> None:
 def read_text(path: Path, limit: int | None = None) -> tuple[str, list[str]]:
     """Decoded text of a text file (UTF-8/UTF-16 BOM; other bytes replaced with a warning)."""
     check_size(path)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read() if limit is None else fh.read(limit)
-    except OSError as exc:
-        raise BadInputError(f"{path.name} could not be read: {exc.strerror or exc}. Check that it exists and "
-                            "you may read it.") from exc
+    data = read_bytes(path, MAX_FILE_BYTES if limit is None else limit, "", partial=limit is not None)
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BadInputError(f"{path.name} looks like a binary file, not text. Export it as text, CSV, JSONL, "
                             "PDF or DOCX first.")
@@ -74,8 +71,10 @@ def read_pdf(path: Path, cancelled: Cancelled = None) -> tuple[list[str], list[s
     """One text per page with a text layer; whitespace collapsed (PDF line breaks are layout, not meaning)."""
     import pypdf
 
+    check_size(path)
+    data = read_bytes(path, MAX_FILE_BYTES, "")
     try:
-        reader = pypdf.PdfReader(str(path))
+        reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise BadInputError(f"{path.name} is password-protected. Save an unprotected copy and drop that.")
         pages = list(reader.pages)
@@ -113,8 +112,10 @@ def read_docx(path: Path) -> tuple[list[str], list[str]]:
     """One text per non-empty paragraph of the body."""
     import docx
 
+    check_size(path)
+    data = read_bytes(path, MAX_FILE_BYTES, "")
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # zipfile/KeyError/PackageNotFoundError/... for damaged or mislabelled files
         log.debug("python-docx failed on %s", path, exc_info=True)
         raise BadInputError(f"{path.name} could not be opened as a Word .docx document ({type(exc).__name__}). "
@@ -144,12 +145,7 @@ def _csv_rows(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
         except csv.Error:
             dialect = csv.excel
     csv.field_size_limit(MAX_FILE_BYTES)
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
-        raise BadInputError(f"{path.name} line {reader.line_num}: not valid CSV ({exc}). Check the quotes on "
-                            "that line.") from exc
+    rows = _parse_rows(path, text, dialect)
     if not rows:
         raise BadInputError(f"{path.name} holds no documents (it is empty).")
     header: list[str] = []
@@ -159,6 +155,28 @@ def _csv_rows(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
             name += "_"
         header.append(name)
     return header, rows[1:]
+
+
+def _parse_rows(path: Path, text: str, dialect) -> list[list[str]]:
+    """Non-empty rows; strict quoting, so an unterminated quote is an error naming the line it opens on,
+    instead of silently swallowing every row after it."""
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+    rows: list[list[str]] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise BadInputError(f"{path.name} line {start}: a quoted cell starts there and its closing "
+                                    "quote is missing, so every row after it would merge into one. Close the "
+                                    "quote (or double a quote inside the cell) and import again.") from None
+            raise BadInputError(f"{path.name} line {reader.line_num}: not valid CSV ({exc}). Check the quotes "
+                                "on that line.") from None
+        if any(cell.strip() for cell in row):
+            rows.append(row)
 
 
 def _default_name(names: list[str], values: Callable[[str], list[str]]) -> tuple[str, bool]:
@@ -237,9 +255,9 @@ def _jsonl_objects(path: Path, text: str, cancelled: Cancelled) -> tuple[list[tu
         if not line.strip():
             continue
         try:
-            good.append((n, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            bad.append((n, exc.msg))
+            good.append((n, loads(line, f"{path.name} line {n}")))
+        except JSONInputError as exc:
+            bad.append((n, exc.reason))
     return good, bad
 
 
@@ -286,7 +304,7 @@ def read_jsonl(path: Path, field: str | None, cancelled: Cancelled = None) -> tu
     for n, obj in good:
         value = obj if isinstance(obj, str) else obj.get(field) if isinstance(obj, dict) else None
         if isinstance(value, str) and value.strip():
-            texts.append(value.strip())
+            texts.append(value)  # exactly as written: a JSONL file (e.g. the app's own export) is structured
         else:
             missing.append(n)
     if not texts:

@@ -27,6 +27,7 @@ from pathlib import Path
 from app.core import import_formats as fmt
 from app.core.errors import BadInputError, CancelledError
 from app.core.import_formats import FieldChoice
+from app.core.safe_files import stat_problem
 from app.core.types import Document
 
 log = logging.getLogger(__name__)
@@ -134,9 +135,9 @@ def _load_file(path: Path, source: str, column: str | None, field: str | None, s
 
 def _load_folder(folder: Path, column: str | None, field: str | None, split: str,
                  cancelled: Cancelled | None) -> ImportResult:
-    files, skipped = _walk(folder)
+    files, skipped, unreadable = _walk(folder)
     docs: list[Document] = []
-    warnings: list[str] = []
+    warnings: list[str] = [f"Skipped {rel}: it is {why}." for rel, why in unreadable]
     for path in files:
         if cancelled and cancelled():
             raise CancelledError()
@@ -159,21 +160,29 @@ def _load_folder(folder: Path, column: str | None, field: str | None, split: str
     return ImportResult(tuple(docs), tuple(warnings))
 
 
-def _walk(folder: Path) -> tuple[list[Path], list[str]]:
-    """Supported files under ``folder`` sorted by relative path, and the names of unsupported ones.
+def _walk(folder: Path) -> tuple[list[Path], list[str], list[tuple[str, str]]]:
+    """Supported files under ``folder`` sorted by relative path, the names of unsupported ones, and
+    (name, why) for supported names that are no regular file: a FIFO (reading it would wait forever), a
+    device (``x.txt -> /dev/zero`` reads without end), a broken or looping symbolic link.
 
     Hidden files and folders are skipped; symlinked folders are not followed (no loops)."""
     found: list[Path] = []
     skipped: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     for root, dirs, names in os.walk(folder, followlinks=False):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
             if name.startswith("."):
                 continue
             p = Path(root) / name
-            if is_supported(p):
-                found.append(p)
+            rel = p.relative_to(folder).as_posix()
+            if not is_supported(p):
+                skipped.append(rel)
+                continue
+            st, why = stat_problem(p)
+            if st is None:
+                unreadable.append((rel, why))
             else:
-                skipped.append(p.relative_to(folder).as_posix())
+                found.append(p)
     found.sort(key=lambda p: p.relative_to(folder).as_posix().lower())
-    return found, sorted(skipped)
+    return found, sorted(skipped), sorted(unreadable)

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import BadInputError
+from app.core.safe_files import read_bytes
+from app.core.safe_json import reason_of
 from app.core.serialize import (
     ColumnSpec,
     column_from_dict,
@@ -152,18 +154,25 @@ class Session:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Session:
         path = Path(path).expanduser()
+        if not path.exists() and not path.is_symlink():
+            raise BadInputError(f"Session file not found: {path}.")
+        data = read_bytes(path, MAX_SESSION_BYTES, "Session file")  # refuses a FIFO or device, bounded
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise BadInputError(f"Session file not found: {path}.") from exc
-        except (OSError, UnicodeDecodeError) as exc:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise BadInputError(f"Could not read the session file {path.name}: {exc}.") from exc
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadInputError(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
                                 f"{exc.msg}); it is damaged or not a session file.") from exc
+        except (ValueError, RecursionError) as exc:  # nested too deep, a 5,000-digit number
+            raise BadInputError(f"{path.name} is not valid JSON ({reason_of(exc)}); it is damaged or not a "
+                                "session file.") from None
         return cls.from_dict(data, path.name)
+
+
+MAX_SESSION_BYTES = 512 * 1024 * 1024
 
 
 def last_session_path() -> Path:

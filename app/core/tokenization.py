@@ -7,12 +7,15 @@ tokenizer's post-processor after cutting.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from app.core.errors import ModelLoadError
-from app.core.families import ModelFamily
+from app.core.families import NO_TEMPLATE, ModelFamily
 from app.core.pairs import EncodedPair, clean_text, cut_at_tokens
+from app.core.prompts import PairTemplate, Tokens
 
 
 def load_tokenizer(folder: Path):
@@ -36,9 +39,11 @@ def load_tokenizer(folder: Path):
 class HFPairTokenizer:
     """Encodes pairs for encoders (tokenizer pair template) and decoders (family prompt template)."""
 
-    def __init__(self, tokenizer, family: ModelFamily) -> None:
+    def __init__(self, tokenizer, family: ModelFamily, specials: dict[str, int] | None = None) -> None:
         self.tok = tokenizer
         self.family = family
+        self.specials = dict(specials or {})
+        self.tokens = hf_tokens(tokenizer, self.specials)
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return list(self.tok.encode(clean_text(text), add_special_tokens=False).offsets)
@@ -84,27 +89,55 @@ class HFPairTokenizer:
     # -- decoders -------------------------------------------------------------------------------------
     def _encode_decoder(self, query: str, texts: list[str], max_length: int, instruction: str | None,
                         use_template: bool) -> list[EncodedPair]:
-        template = self.family.template
-        if template is None or not use_template:
-            rendered = [f"{query}\n{t}" for t in texts]
-            return [self._pair(i, r, len(self.tok.encode(r, add_special_tokens=False).ids), False)
-                    for i, r in enumerate(rendered)]
-        overhead = len(self.tok.encode(template.render(query, "", instruction), add_special_tokens=False).ids)
-        query_cut = overhead >= max_length - 8
-        if query_cut:
-            query, _ = cut_at_tokens(query, self.token_spans(query), max_length // 2)
-            overhead = len(self.tok.encode(template.render(query, "", instruction),
-                                           add_special_tokens=False).ids)
+        fmt = self.family.prompt if use_template and self.family.prompt is not None else NO_TEMPLATE
         out = []
         for i, text in enumerate(texts):
-            spans = self.token_spans(text)
-            cut, truncated = cut_at_tokens(text, spans, max_length - overhead)
-            out.append(self._pair(i, template.render(query, cut, instruction), overhead + len(spans),
-                                  truncated, query_cut))
+            p = fmt.build(self.tokens, query, text, max_length, instruction)
+            out.append(EncodedPair(i, p.ids, None, p.full_length, p.truncated, p.query_truncated))
         return out
 
-    def _pair(self, i: int, rendered: str, full: int, truncated: bool, query_cut: bool = False) -> EncodedPair:
-        # A merge at the cut point can add a token or two past the limit; decoder limits are soft (RoPE), and
-        # the prompt suffix must stay intact, so nothing more is cut here.
-        ids = self.tok.encode(rendered, add_special_tokens=False).ids
-        return EncodedPair(i, ids, None, full if truncated else len(ids), truncated, query_cut)
+
+def read_special_tokens(folder: Path, tok, config: dict | None = None) -> dict[str, int]:
+    """bos/eos/pad ids: tokenizer_config.json / special_tokens_map.json (in the tokenizer's folder or up to two
+    above, where a CT2 or ONNX subfolder's checkpoint keeps them), else config.json's ``*_token_id``."""
+    out: dict[str, int] = {}
+    for place in (folder, folder.parent, folder.parent.parent):
+        for name in ("special_tokens_map.json", "tokenizer_config.json"):
+            data = _json(place / name)
+            for key in ("bos", "eos", "pad"):
+                value = data.get(f"{key}_token")
+                content = value.get("content") if isinstance(value, dict) else value
+                token_id = tok.token_to_id(content) if isinstance(content, str) else None
+                if token_id is not None:
+                    out.setdefault(key, token_id)
+        if out:
+            return out
+    for key in ("bos", "eos", "pad"):
+        value = (config or {}).get(f"{key}_token_id")
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[key] = value
+    return out
+
+
+def _json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def hf_tokens(tok, specials: dict[str, int] | None = None) -> Tokens:
+    """The ``Tokens`` view of a ``tokenizers.Tokenizer`` for app.core.prompts (pair template learned once)."""
+    specials = specials or {}
+
+    @lru_cache(maxsize=64)
+    def encode(text: str) -> tuple[int, ...]:
+        return tuple(tok.encode(text, add_special_tokens=False).ids)
+
+    a, b = "query", "document"
+    try:
+        pair = PairTemplate.from_example(tok.encode(a, b).ids, encode(a), encode(b))
+    except ValueError:
+        pair = PairTemplate()
+    return Tokens(encode, specials.get("bos"), specials.get("pad"), pair)

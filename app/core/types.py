@@ -54,6 +54,8 @@ class ScoreOptions:
     # tensor, so a pair's score depends on its batch neighbours: such graphs run one pair per call unless this
     # speed option is on (then every run carries a warning).
     batch_dynamic_quant: bool = False
+    # cut each document to its first N tokens before pairing (Cohere's max_tokens_per_doc); None: no cut
+    max_doc_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class BackendConfig:
     compute_type: str | None = None  # CT2: int8, int8_float16, float16, float32
     n_gpu_layers: int = -1  # llama.cpp, used only when device == "cuda"
     family: str | None = None  # override automatic family detection
+    prompt_format: str | None = None  # decoders: a declared prompt format (app.core.families.PROMPT_FORMATS)
     # ONNX: run the attention-fused graph of BERT-family fp32 files (cached). None = auto: on for CUDA, off on
     # CPU, where onnxruntime 1.31 ran it slower than the plain export (0.87-0.97x, docs/bench.md).
     optimize: bool | None = None

@@ -4,6 +4,7 @@ imported model; delete one artifact or a whole repo and reclaim its space."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,9 @@ def delete(repo_id: str, file: str | None = None, settings: HubSettings | None =
         return 0
     check_repo_id(repo_id)
     repo = cache.repo_dir(settings.cache_dir, repo_id)
+    if repo.is_symlink():
+        raise BadInputError(f"{repo} is a symbolic link to {os.path.realpath(repo)}, which is outside what this app "
+                            "manages: remove the link yourself (rm) or delete the files it points to.")
     if not repo.is_dir():
         raise BadInputError(f"{repo_id} is not in the cache ({settings.cache_dir}); 'rerank-playground models list' "
                             "shows what is on disk.")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from app.core.errors import BadInputError
+from app.core.safe_files import check_regular
 from app.hub.artifacts import Artifact, HubFile, group
-from app.hub.store import read_json, write_json
+from app.hub.store import hub_data_dir, read_json, set_aside, write_json
+
+log = logging.getLogger(__name__)
 
 REGISTRY = "imports.json"
 _MAX_FILES = 2000  # a folder with more files than this is not a model folder
@@ -29,13 +34,34 @@ class ImportedModel:
         return (Path(self.path) / self.file).exists()
 
 
+_TYPES = {"name": str, "path": str, "file": str, "format": str, "quant": str, "size": int, "added": (int, float)}
+
+
+def _entry(item: object) -> ImportedModel | None:
+    if not isinstance(item, dict) or set(item) != {f.name for f in fields(ImportedModel)}:
+        return None
+    if any(isinstance(item[k], bool) or not isinstance(item[k], t) for k, t in _TYPES.items()):
+        return None
+    return ImportedModel(**item)
+
+
 def list_imports() -> list[ImportedModel]:
-    out = []
-    for item in read_json(REGISTRY, []):
+    """The registered imports. Entries of the wrong shape are dropped once, after the whole file is copied
+    aside (``imports.json.damaged-<time>``, with a warning), so they are never lost silently."""
+    out, bad = [], []
+    for n, item in enumerate(read_json(REGISTRY, [])):
+        entry = _entry(item)
+        if entry is None:
+            bad.append(n)
+        else:
+            out.append(entry)
+    if bad:
+        set_aside(hub_data_dir() / REGISTRY, f"entries {', '.join(map(str, bad))} are not imports this app "
+                  "wrote; they are skipped", move=False)
         try:
-            out.append(ImportedModel(**item))
-        except TypeError:
-            continue
+            _save(out)  # once: the next read finds a clean registry (the full file is in the backup)
+        except OSError as exc:
+            log.warning("could not rewrite %s: %s", REGISTRY, exc)
     return out
 
 
@@ -44,10 +70,18 @@ def _save(items: list[ImportedModel]) -> None:
 
 
 def _scan(folder: Path) -> list[HubFile]:
+    """Regular files under ``folder`` (links to folders not followed); unreadable entries are left out."""
     files = []
-    for p in folder.rglob("*"):
-        if p.is_file():
-            files.append(HubFile(p.relative_to(folder).as_posix(), p.stat().st_size))
+    for root, _dirs, names in os.walk(folder, followlinks=False):
+        for name in names:
+            p = Path(root) / name
+            try:
+                st = p.stat()
+            except OSError:
+                continue  # a broken link, or no permission: not part of a model
+            if not p.is_file():
+                continue
+            files.append(HubFile(p.relative_to(folder).as_posix(), st.st_size))
             if len(files) > _MAX_FILES:
                 raise BadInputError(f"{folder} holds more than {_MAX_FILES} files; choose the model's own folder.")
     return files
@@ -80,6 +114,8 @@ def import_path(path: str | Path) -> list[ImportedModel]:
     source = Path(path).expanduser().absolute()
     if not source.exists():
         raise BadInputError(f"Nothing to import: {source} does not exist.")
+    if not source.is_dir():
+        check_regular(source, "Cannot import:")  # a FIFO would block the first read forever
     folder, artifacts = _artifacts_for(source)
     if not artifacts:
         raise BadInputError(f"No runnable model in {source}: it needs a GGUF file, an ONNX file with config.json "
@@ -91,12 +127,25 @@ def import_path(path: str | Path) -> list[ImportedModel]:
         if known:
             added.append(known)
             continue
-        item = ImportedModel(f"local/{folder.name}", str(folder), art.name, art.format, art.quant, art.size,
+        item = ImportedModel(_unique_name(folder, items), str(folder), art.name, art.format, art.quant, art.size,
                              time.time())
         items.append(item)
         added.append(item)
     _save(items)
     return added
+
+
+def _unique_name(folder: Path, items: list[ImportedModel]) -> str:
+    """``local/<folder>``, or ``local/<folder>-2``, ``-3``... when another folder already has that name."""
+    taken = {i.name for i in items if i.path != str(folder)}
+    same = next((i.name for i in items if i.path == str(folder)), None)
+    if same:
+        return same  # another artifact of a folder already imported keeps its name
+    base = f"local/{folder.name}"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    return name
 
 
 def remove_import(name: str, file: str | None = None) -> list[ImportedModel]:

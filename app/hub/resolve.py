@@ -113,6 +113,11 @@ def _imported(name: str, file: str | None, backend: str | None) -> ResolvedModel
         items = [i for i in items if i.format == backend] or items
     if not items:
         return None
+    folders = sorted({i.path for i in items})
+    if len(folders) > 1:  # registered by an older version, which named every folder "local/<folder name>"
+        raise BadInputError(f"{name} names {len(folders)} imported folders ({', '.join(folders)}). Forget them with "
+                            f"'rerank-playground models rm {name}' and import each folder again: each then gets "
+                            "its own name.")
     item = items[0]
     record_use(usage_key(item.name, item.file))
     return ResolvedModel(Path(item.path), item.file or None, item.name, None, "imported")

@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.core.errors import BadInputError
+from app.core.safe_json import load_file
 from app.paths import app_home
 
 log = logging.getLogger(__name__)
@@ -19,14 +21,41 @@ def hub_data_dir() -> Path:
 
 
 def read_json(name: str, default):
+    """The record ``name``, or ``default`` when there is none.
+
+    A record that cannot be used (damaged JSON, nested too deep, a list where an object belongs, a FIFO...)
+    is never silently replaced: it is moved aside to ``NAME.damaged-YYYYmmdd-HHMMSS`` with a warning naming
+    both files, and ``default`` is returned, so the user's earlier data is kept for them to recover.
+    """
     path = hub_data_dir() / name
+    if not path.exists() and not path.is_symlink():
+        return default
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        data = load_file(path, "Model manager record")
+    except BadInputError as exc:
+        return set_aside(path, str(exc), default)
+    if not isinstance(data, type(default)):
+        wanted = "a JSON object" if isinstance(default, dict) else "a JSON list"
+        return set_aside(path, f"{path} holds {type(data).__name__} where {wanted} belongs", default)
+    return data
+
+
+def set_aside(path: Path, why: str, default=None, move: bool = True):
+    """Keep a damaged record as ``NAME.damaged-<time>`` (moved, or copied when ``move`` is False) and warn."""
+    backup = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        if move:
+            os.replace(path, backup)
+        else:
+            import shutil
+
+            shutil.copyfile(path, backup)
+    except OSError as exc:
+        log.warning("%s is unusable (%s) and could not be set aside (%s); fix or delete it.", path, why,
+                    exc.strerror or exc)
         return default
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable %s (%s)", path, exc)
-        return default
+    log.warning("%s is unusable (%s); kept it as %s and started afresh.", path.name, why.rstrip("."), backup)
+    return default
 
 
 def write_json(name: str, data) -> None:

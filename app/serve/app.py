@@ -7,12 +7,10 @@ Every error is a JSON body with a message; ``/rerank`` uses TEI's ``{error, erro
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -22,6 +20,7 @@ from starlette.routing import Route
 
 from app.core.errors import BadInputError, PlaygroundError
 from app.core.types import ScoreOptions, ScoreRun
+from app.serve.body import read_json
 from app.serve.protocol import (
     ApiError,
     Limits,
@@ -29,7 +28,6 @@ from app.serve.protocol import (
     parse_tei,
     rerank_response,
     tei_response,
-    too_large,
 )
 from app.serve.worker import ScoringWorker
 
@@ -59,9 +57,9 @@ def build_app(worker: ScoringWorker, settings: ServeSettings) -> Starlette:
             raise ApiError(401, "Missing or wrong API key: send the header 'Authorization: Bearer <key>'.",
                            "authentication_error")
 
-    async def score(query: str, texts: tuple[str, ...]) -> ScoreRun:
+    async def score(query: str, texts: tuple[str, ...], options: ScoreOptions | None = None) -> ScoreRun:
         try:
-            return await worker.score(query, texts, settings.options)
+            return await worker.score(query, texts, options or settings.options)
         except BadInputError as exc:
             raise ApiError(422, str(exc)) from exc
         except PlaygroundError as exc:
@@ -70,7 +68,10 @@ def build_app(worker: ScoringWorker, settings: ServeSettings) -> Starlette:
     async def rerank(request: Request) -> JSONResponse:
         authorize(request)
         req = parse_rerank(await read_json(request, settings.limits), settings.limits)
-        run = await score(req.query, req.documents)
+        options = settings.options
+        if req.max_tokens_per_doc is not None:  # Cohere: documents are cut to that many tokens
+            options = replace(options, max_doc_tokens=req.max_tokens_per_doc)
+        run = await score(req.query, req.documents, options)
         version = "2" if request.url.path.startswith("/v2") else "1"
         return JSONResponse(rerank_response(run, req, settings.model_id, version))
 
@@ -120,35 +121,6 @@ def build_app(worker: ScoringWorker, settings: ServeSettings) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
 
 
-async def read_json(request: Request, limits: Limits) -> Any:
-    """The body as JSON, refused with 413 past ``max_body_bytes`` (checked while reading, not after)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limits.max_body_bytes:
-        raise _body_too_large(int(declared), limits)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limits.max_body_bytes:
-            raise _body_too_large(size, limits)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
-        raise ApiError(400, "The request body is empty: send a JSON object.", "invalid_json")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, f"The request body is not UTF-8 text ({exc.reason}).", "invalid_json") from exc
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, f"Malformed JSON in the request body at line {exc.lineno}, column {exc.colno}: "
-                            f"{exc.msg}.", "invalid_json") from exc
-
-
-def _body_too_large(size: int, limits: Limits) -> ApiError:
-    return too_large(f"The request body ({size:,} bytes or more) is larger than this server's limit of "
-                     f"{limits.max_body_bytes:,} bytes; send fewer or shorter documents.",
-                     "max_body_bytes", limits.max_body_bytes)
-
-
 def max_length(worker: ScoringWorker, options: ScoreOptions) -> int:
     family_limit = worker.backend.family.max_length
     return min(options.max_length or family_limit, family_limit)
@@ -160,8 +132,8 @@ def _is_tei(request: Request) -> bool:
 
 async def api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(exc.body(tei=_is_tei(request)), status_code=exc.status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer", **exc.headers} if exc.status == 401 else exc.headers
+    return JSONResponse(exc.body(tei=_is_tei(request)), status_code=exc.status, headers=headers or None)
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,6 +1,7 @@
 """Request parsing and response shapes of the rerank APIs that ``serve`` speaks.
 
-* Cohere / Jina (``POST /v1/rerank``, ``/v2/rerank``): ``{model, query, documents, top_n, return_documents}``
+* Cohere / Jina (``POST /v1/rerank``, ``/v2/rerank``): ``{model, query, documents, top_n, return_documents,
+  max_tokens_per_doc}``
   -> ``{id, model, results: [{index, relevance_score, document?: {text}}], usage, meta}``.
 * text-embeddings-inference (``POST /rerank``): ``{query, texts, raw_scores, return_text, truncate}``
   -> ``[{index, score, text?}]``.
@@ -20,20 +21,25 @@ from app.core.types import ScoreRun
 
 @dataclass(frozen=True)
 class Limits:
-    """Request-size limits; exceeding one gives 413 with the limit's name and value in the body."""
+    """Request limits; exceeding a size gives 413, a body slower than ``body_timeout_s`` 408, with the limit's
+    name and value in the body."""
 
     max_documents: int = 1000
     max_body_bytes: int = 4 * 1024 * 1024
+    body_timeout_s: float = 30.0  # the whole body, from the end of the headers
 
 
 class ApiError(Exception):
-    """An HTTP error with a JSON body; ``extra`` is merged into the body (e.g. the limit that was hit)."""
+    """An HTTP error with a JSON body; ``extra`` is merged into the body (e.g. the limit that was hit),
+    ``headers`` are sent with it."""
 
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", **extra: Any) -> None:
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error",
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.kind = kind
+        self.headers = dict(headers or {})
         self.extra = extra
 
     def body(self, tei: bool = False) -> Any:
@@ -55,6 +61,7 @@ class RerankRequest:
     top_n: int | None = None
     return_documents: bool = False
     model: str | None = None
+    max_tokens_per_doc: int | None = None  # Cohere v2: each document is cut to this many tokens
 
 
 @dataclass(frozen=True)
@@ -110,13 +117,19 @@ def parse_rerank(body: Any, limits: Limits) -> RerankRequest:
     body = _require_object(body)
     query = _query(body)
     documents = _texts(body, "documents", limits, allow_objects=True)
-    top_n = body.get("top_n")
-    if top_n is not None and (isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1):
-        raise ApiError(422, "Field 'top_n' must be a positive integer.")
+    top_n = _positive(body, "top_n")
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         raise ApiError(422, "Field 'model' must be a string.")
-    return RerankRequest(query, documents, top_n, bool(_flag(body, "return_documents", False)), model)
+    return RerankRequest(query, documents, top_n, bool(_flag(body, "return_documents", False)), model,
+                         _positive(body, "max_tokens_per_doc"))
+
+
+def _positive(body: dict, name: str) -> int | None:
+    value = body.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ApiError(422, f"Field '{name}' must be a positive integer.")
+    return value
 
 
 def parse_tei(body: Any, limits: Limits) -> TeiRequest:

@@ -10,12 +10,17 @@ import time
 log = logging.getLogger(__name__)
 
 
-def _config(app, host: str, port: int, log_level: str):
+HEADER_TIMEOUT_S = 30.0  # a client's request headers must be complete within this (uvicorn has no such limit)
+
+
+def _config(app, host: str, port: int, log_level: str, header_timeout_s: float = HEADER_TIMEOUT_S):
     import uvicorn
+
+    from app.serve.header_timeout import protocol_class
 
     # lifespan "on": the model worker starts with the server and stops with it.
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False,
-                          timeout_graceful_shutdown=5)
+                          timeout_graceful_shutdown=5, http=protocol_class(header_timeout_s) or "auto")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -33,13 +38,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_forever(app, sock: socket.socket, log_level: str = "info") -> None:
+def serve_forever(app, sock: socket.socket, log_level: str = "info",
+                  header_timeout_s: float = HEADER_TIMEOUT_S) -> None:
     """Serve on an already bound socket until Ctrl+C (uvicorn handles the signals)."""
     import uvicorn
 
     host, port = sock.getsockname()[:2]
     try:
-        uvicorn.Server(_config(app, host, port, log_level)).run(sockets=[sock])
+        uvicorn.Server(_config(app, host, port, log_level, header_timeout_s)).run(sockets=[sock])
     finally:
         sock.close()
 
@@ -47,12 +53,13 @@ def serve_forever(app, sock: socket.socket, log_level: str = "info") -> None:
 class ServerThread:
     """uvicorn on a daemon thread, bound to a socket we open first (port 0 = a free port)."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
+                 header_timeout_s: float = HEADER_TIMEOUT_S) -> None:
         import uvicorn
 
         self._sock = bind(host, port)
         self.host, self.port = host, self._sock.getsockname()[1]
-        self.server = uvicorn.Server(_config(app, host, self.port, log_level))
+        self.server = uvicorn.Server(_config(app, host, self.port, log_level, header_timeout_s))
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]},
                                         name="rerank-serve", daemon=True)
 

@@ -52,6 +52,12 @@ def build_window(restore: bool = True):
 
 
 def launch(argv: list[str] | None = None) -> int:
+    from app.ui.qt_platform import platform_problem
+
+    problem = platform_problem()  # before QApplication(): Qt aborts the process (exit 134) on these
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])

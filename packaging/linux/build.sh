@@ -32,7 +32,7 @@ Section: science
 Priority: optional
 Architecture: ${ARCH}
 Installed-Size: ${SIZE_KB}
-Depends: libgl1, libegl1, libxkbcommon0, libfontconfig1, libdbus-1-3
+Depends: libgl1, libegl1, libxkbcommon0, libfontconfig1, libdbus-1-3, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xkb1, libxcb-util1, libxkbcommon-x11-0, libx11-xcb1, libxcb1
 Maintainer: Rerank Playground developers <noreply@localhost>
 Description: Compare reranker scores across inference runtimes, offline
  Rerank Playground scores a query against documents with reranker models on

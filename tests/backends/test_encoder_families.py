@@ -2,8 +2,9 @@
 transformers fp32 references (tests/fixtures/models/<name>/reference.json, tools/fixtures/encoders.py).
 
 Each combination is faithful (fp32 within 1e-3), or carries a warning naming the cause, or is refused in one line
-naming the cause. GGUF fp32 gets 5e-3: llama.cpp's CPU GELU reads an f16 lookup table (ggml-cpu vec.h
-GGML_GELU_FP16), 2-3e-3 on these sharpened tiny models; f16 weights add their rounding (HALF, as for tiny-xlmr).
+naming the cause. ModernBERT's GGUF is checked to 5e-3 and warned (gelu_f16): llama.cpp's CPU GELU reads an f16
+lookup table (ggml-cpu vec.h GGML_GELU_FP16), 2-3e-3 on this sharpened tiny model; f16 weights add their rounding
+(HALF, as for tiny-xlmr).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ FAITHFUL = [
     ("tiny-distilbert", "onnx", "onnx/model.onnx", EXACT),
     ("tiny-distilbert", "ct2", "ct2", EXACT),  # stock ct2-transformers-converter folder, head from safetensors
     ("tiny-modernbert", "onnx", "onnx/model.onnx", EXACT),
-    ("tiny-modernbert", "gguf", "gguf/model-f32-fixed.gguf", GGUF_F32),
+    ("tiny-modernbert", "gguf", "gguf/model-f32-fixed.gguf", GGUF_F32),  # warned: gelu_f16
     ("tiny-modernbert", "gguf", "gguf/model-f16-fixed.gguf", HALF),
     ("tiny-deberta-v2", "onnx", "onnx/model.onnx", EXACT),
     ("tiny-electra", "onnx", "onnx/model.onnx", EXACT),
@@ -70,7 +71,8 @@ def test_faithful_where_the_runtime_can_be(load_backend, fixtures_dir, model, ba
     raw, runs = _score_all(backend, ref)
     assert np.abs(raw - np.asarray(ref["raw"])).max() < tol
     assert backend.family.num_labels == ref["num_labels"]
-    assert not {w.code for run in runs for w in run.warnings} - {"truncated"}
+    expected = {"truncated"} | ({"gelu_f16"} if model == "tiny-modernbert" and backend_name == "gguf" else set())
+    assert {w.code for run in runs for w in run.warnings} - {"truncated"} == expected - {"truncated"}
     for i, p in enumerate(ref["pairs"]):  # the pair layout is the reference tokenizer's, id for id
         (enc,) = backend.tokenizer.encode_pairs(p["query"], [p["document"]], backend.family.max_length)
         assert list(enc.ids) == ref["input_ids"][i]

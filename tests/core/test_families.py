@@ -6,6 +6,7 @@ from app.core.errors import ModelLoadError, UnsupportedError
 from app.core.families import detect_from_config, detect_from_gguf, family_by_name, read_config
 from app.core.fidelity import result_warnings, static_warnings
 from app.core.pairs import EncodedPair
+from app.core.prompts import Tokens
 
 
 def test_bert_cross_encoder():
@@ -30,10 +31,11 @@ def test_embedding_model_is_not_a_reranker():
 def test_decoder_families():
     qwen = detect_from_config({"model_type": "qwen3", "architectures": ["Qwen3ForCausalLM"]})
     assert qwen.name == "qwen3-reranker" and qwen.instruction_aware
-    text = qwen.template.render("q?", "doc.", None)
+    chars = Tokens(encode=lambda text: [ord(c) for c in text])
+    text = "".join(map(chr, qwen.prompt.build(chars, "q?", "doc.", 8192).ids))
     assert "<Instruct>: Given a web search query" in text and text.endswith("<think>\n\n</think>\n\n")
     seq = detect_from_config({"model_type": "llama", "architectures": ["LlamaForSequenceClassification"]})
-    assert seq.score_rule == "raw"
+    assert seq.score_rule == "raw" and seq.seq_cls and seq.prompt.name == "dear" and seq.format_guessed
     with pytest.raises(UnsupportedError):
         detect_from_config({"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]})
     assert detect_from_config({"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]},

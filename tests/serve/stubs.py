@@ -1,8 +1,9 @@
-"""Recorded-shape stand-ins for a text-embeddings-inference and a llama.cpp server.
+"""Recorded-shape stand-ins for text-embeddings-inference, llama.cpp and Infinity servers.
 
 Their JSON shapes are the ones those servers send (TEI 1.x ``/info`` and ``/rerank``; llama.cpp server
-``/v1/models``, ``/props`` and ``/v1/rerank``); the scores are computed by the test backend so that a remote
-column can be compared with a local one.
+``/v1/models``, ``/props`` and ``/v1/rerank``; Infinity ``/models`` and ``/rerank``, no ``/v1`` prefix, its
+FastAPI 401/404 bodies); the scores are computed by the test backend so that a remote column can be compared
+with a local one.
 """
 
 from __future__ import annotations
@@ -105,3 +106,57 @@ async def broken(request: Request):
 
 def broken_app() -> Starlette:
     return Starlette(routes=[Route("/{kind}/v1/rerank", broken, methods=["POST"])])
+
+
+INFINITY_MODEL = "mixedbread-ai/mxbai-rerank-xsmall-v1"
+
+
+def infinity_app(api_key: str | None = None, requests: list | None = None) -> Starlette:
+    """Infinity (infinity_emb v2 CLI, default url prefix ""): every route but /health needs the key when one is
+    set; /rerank answers sigmoid(logit) computed in float32 (torch) unless ``raw_scores`` is true."""
+    import numpy as np
+
+    def refused(request: Request) -> JSONResponse | None:
+        if api_key and request.headers.get("authorization", "") != f"Bearer {api_key}":
+            return JSONResponse({"detail": "Unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return None
+
+    async def models(request: Request) -> JSONResponse:
+        return refused(request) or JSONResponse({"object": "list", "data": [{
+            "id": INFINITY_MODEL, "stats": {"queue_fraction": 0.0, "queue_absolute": 0, "results_pending": 0,
+                                            "batch_size": 32},
+            "object": "model", "owned_by": "infinity", "created": 1735000000, "backend": "torch",
+            "capabilities": ["rerank"]}]})
+
+    async def rerank(request: Request) -> JSONResponse:
+        if (answer := refused(request)) is not None:
+            return answer
+        body = await request.json()
+        if requests is not None:
+            requests.append(body)
+        docs = body["documents"]
+        raw = np.asarray(_raw_scores(body["query"], docs), dtype=np.float32)
+        values = raw if body.get("raw_scores") else 1.0 / (1.0 + np.exp(-raw))
+        ranked = sorted(range(len(docs)), key=lambda i: -values[i])[: body.get("top_n") or len(docs)]
+        return JSONResponse({"object": "rerank", "model": INFINITY_MODEL, "id": "infinity-0", "created": 1735000000,
+                             "usage": {"prompt_tokens": 10 * len(docs), "total_tokens": 10 * len(docs)},
+                             "results": [{"relevance_score": float(values[i]), "index": i, "document": None}
+                                         for i in ranked]})
+
+    async def not_found(request: Request, exc) -> JSONResponse:
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"unix": 1735000000.0})
+
+    return Starlette(routes=[Route("/models", models), Route("/rerank", rerank, methods=["POST"]),
+                             Route("/health", health)], exception_handlers={404: not_found})
+
+
+def refusing_app() -> Starlette:
+    """A server (vLLM with --api-key, say) that answers every route 401 without the key."""
+
+    async def refuse(request: Request) -> JSONResponse:
+        return JSONResponse({"error": "Unauthorized"}, status_code=401)
+
+    return Starlette(routes=[Route("/{path:path}", refuse, methods=["GET", "POST"])])

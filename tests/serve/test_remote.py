@@ -13,7 +13,7 @@ from app.cli import main
 from app.core.types import ScoreOptions
 from app.serve.server import ServerThread
 from tests.serve.helpers import DOCS, OVERLAP, QUERY
-from tests.serve.stubs import broken_app, llama_app, tei_app
+from tests.serve.stubs import INFINITY_MODEL, broken_app, infinity_app, llama_app, refusing_app, tei_app
 
 MORE_DOCS = DOCS * 10  # 40 documents: more than TEI's default client batch size of 32
 
@@ -81,6 +81,52 @@ def test_llamacpp_stub_detected_and_logits(local):
         assert any(w.code == "remote_score_scale" for w in run.warnings)
         qwen = registry.load(remote_config(stub.url, "llama.cpp", family="qwen3-reranker"))
         assert qwen.probability  # Qwen3 rank heads already give P(yes): no second sigmoid
+
+
+def test_infinity_detected_without_v1_and_asked_for_raw_scores(local):
+    """Infinity's routes have no /v1; GET /models says owned_by infinity. Its default answer is sigmoid(logit)
+    in float32, so the raw logits must be asked for (raw_scores), not recovered from the probability."""
+    sent: list = []
+    with ServerThread(infinity_app(requests=sent)) as stub:
+        backend = registry.load(remote_config(stub.url))
+        assert backend.style.name == "infinity" and backend.endpoint == stub.url + "/rerank"
+        run = backend.score(QUERY, MORE_DOCS)
+        _same(run, local)  # raw to 1e-9: logits as the model gave them
+        assert sent and all(body["raw_scores"] is True and "model" not in body for body in sent)
+        assert not any(w.code == "remote_style_guessed" for w in run.warnings)
+        named = registry.load(remote_config(stub.url + "/rerank", "infinity", model=INFINITY_MODEL))
+        _same(named.score(QUERY, MORE_DOCS), local)
+        assert sent[-1]["model"] == INFINITY_MODEL
+
+
+def test_infinity_with_api_key(local):
+    with ServerThread(infinity_app(api_key="k2")) as stub:
+        backend = registry.load(remote_config(stub.url, api_key="k2"))
+        assert backend.style.name == "infinity"
+        _same(backend.score(QUERY, MORE_DOCS), local)
+        with pytest.raises(RemoteError) as caught:
+            registry.load(remote_config(stub.url, api_key="wrong"))
+        message = str(caught.value)
+        assert message.startswith("The server refused the API key") and f"{stub.url}/models (HTTP 401)" in message
+        assert "guess" not in message and "/v2/rerank" not in message
+
+
+@pytest.mark.parametrize("key, says", [
+    (None, "The server needs an API key: "),
+    ("k", "The server refused the API key: "),
+])
+def test_every_probe_401_names_the_key_not_a_guessed_endpoint(key, says):
+    with ServerThread(refusing_app()) as stub:
+        with pytest.raises(RemoteError) as caught:
+            registry.load(remote_config(stub.url, api_key=key))
+        message = str(caught.value)
+        assert message.startswith(says)
+        for path in ("/info", "/v1/models", "/models", "/props"):
+            assert f"{stub.url}{path} (HTTP 401)" in message
+        assert ("--api-key" in message) == (key is None)
+        backend = registry.load(remote_config(stub.url, "cohere", api_key=key))  # explicit style: at scoring
+        with pytest.raises(RemoteError, match="/v2/rerank answered HTTP 401.*API key"):
+            backend.score(QUERY, DOCS)
 
 
 def _closed_port() -> int:
@@ -153,3 +199,10 @@ def test_score_cli_remote_errors_are_messages(capsys):
     assert err.startswith("error: Cannot reach") and "Traceback" not in err
     assert main(["score", "--backend", "remote", "--query", "q", "--doc", "d"]) == 2
     assert "--url" in capsys.readouterr().err
+
+
+def test_remote_says_documents_are_not_cut(local):
+    with ServerThread(tei_app()) as stub:
+        run = registry.load(remote_config(stub.url, "tei")).score(QUERY, MORE_DOCS, ScoreOptions(max_doc_tokens=4))
+        _same(run, local)  # sent whole
+        assert any(w.code == "remote_no_doc_limit" and "not cut to 4 tokens" in w.message for w in run.warnings)

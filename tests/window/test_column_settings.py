@@ -51,3 +51,17 @@ def test_instruction_only_overrides_when_given():
     spec = new_spec(BackendConfig("m", "onnx"))
     assert run_options(spec, None).instruction is None
     assert run_options(spec, "find answers").instruction == "find answers"
+
+
+def test_dialog_keeps_the_prompt_format(qtbot, fixtures_dir):
+    """A seq-cls decoder's prompt format is a column setting; it round-trips and reaches the exported command."""
+    from app.core.export import score_command
+
+    spec = new_spec(BackendConfig(str(fixtures_dir / "tiny-llama-seq-cls"), "onnx", prompt_format="dear"),
+                    ScoreOptions())
+    dialog = ColumnSettingsDialog(spec, ["onnx", "gguf", "ct2"])
+    qtbot.addWidget(dialog)
+    assert dialog.prompt_format.currentText() == "dear" and dialog.spec() == spec
+    dialog.prompt_format.setCurrentIndex(0)
+    assert dialog.spec().config.prompt_format is None
+    assert "--prompt-format dear" in score_command(spec, "q", "docs.txt")

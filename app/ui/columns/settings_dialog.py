@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.families import PROMPT_FORMATS
 from app.core.types import Aggregate, BackendConfig, ChunkOptions, ScoreOptions
 from app.ui.columns.discover import backend_for, list_artifacts
 from app.ui.columns.remote_fields import LOCAL, REMOTE, RemoteFields
@@ -85,6 +86,11 @@ class ColumnSettingsDialog(QDialog):
         self.family = QLineEdit(spec.config.family or "")
         self.family.setPlaceholderText("auto-detect (e.g. qwen3-reranker to override)")
         form.addRow("Family", self.family)
+        self.prompt_format = QComboBox()  # decoders: a declared prompt layout instead of the detected one
+        self.prompt_format.addItems(["auto-detect", *sorted(PROMPT_FORMATS)])
+        if spec.config.prompt_format in PROMPT_FORMATS:
+            self.prompt_format.setCurrentText(spec.config.prompt_format)
+        form.addRow("Prompt format", self.prompt_format)
         self.max_length = _spin(0, 131072, "model default")
         form.addRow("Max tokens per pair", self.max_length)
         self.batch = _spin(1, 4096)
@@ -198,12 +204,16 @@ class ColumnSettingsDialog(QDialog):
     def is_remote(self) -> bool:
         return self.source.currentText() == REMOTE
 
+    def _prompt_format(self) -> str | None:
+        return self.prompt_format.currentText() if self.prompt_format.currentIndex() > 0 else None
+
     def spec(self) -> ColumnSpec:
         compute = COMPUTE_TYPES[self.compute.currentIndex()] or None
         cfg = self.remote.config(self.family.text().strip() or None) if self.is_remote else BackendConfig(path=self.path.text().strip(), backend=self.backend.currentText(),
                             device=self.device.currentText(), file=self.artifact.currentText().strip() or None,
                             threads=self.threads.value(), compute_type=compute,
                             n_gpu_layers=self.gpu_layers.value(), family=self.family.text().strip() or None,
+                            prompt_format=self._prompt_format(),
                             checkpoint=self.checkpoint.text().strip() or None)
         chunk = None
         if self.chunk_on.isChecked():
