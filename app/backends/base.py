@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
 
 from app.backends.batching import default_batch_tokens, run_sorted
 from app.core import fidelity
-from app.core.chunking import aggregate, chunk_text
+from app.core.chunking import aggregate, chunk_spans
 from app.core.errors import BadInputError, CancelledError, ModelLoadError
 from app.core.families import ModelFamily
 from app.core.pairs import EncodedPair, PairTokenizer, clean_text, cut_at_tokens
@@ -82,7 +83,7 @@ class Backend(ABC):
         max_length = min(options.max_length or self.family.max_length, self.family.max_length)
         t0 = time.perf_counter()
         limited, cut_docs = self._limit_documents(texts, options.max_doc_tokens)
-        owners, items, chunk_counts = self._items(limited, options)
+        owners, items, chunk_counts, windows = self._items(limited, options)
         pairs = self.tokenizer.encode_pairs(query, items, max_length, options.instruction,
                                             options.use_template)
         t1 = time.perf_counter()
@@ -104,7 +105,10 @@ class Backend(ABC):
         raw = run_sorted(pairs, batch_size, self._run_batch, on_batch, tokens)
         t2 = time.perf_counter()
         _check_finite(raw, len(pairs), self.model_name)
-        results = self._collect(texts, owners, pairs, raw, chunk_counts, options)
+        results = self._collect(texts, owners, pairs, raw, chunk_counts, windows, options)
+        if cut_docs:  # read only up to max_doc_tokens: the span says where, unless a chunk or cut says more
+            results = [replace(r, span=(0, len(limited[r.index]))) if r.index in cut_docs and r.span is None
+                       else r for r in results]
         warnings = [*self.static_warnings, *fidelity.option_warnings(self.family, options),
                     *fidelity.batching_warnings(self.batch_dependent and batch_size > 1 and len(pairs) > 1),
                     *fidelity.doc_limit_warnings(options.max_doc_tokens, len(cut_docs)),
@@ -126,20 +130,26 @@ class Backend(ABC):
                 cut.add(i)
         return out, cut
 
-    def _items(self, texts: list[str], options: ScoreOptions) -> tuple[list[int], list[str], list[int]]:
-        """Flatten documents into scored items (whole documents, or chunks in long-document mode)."""
+    def _items(self, texts: list[str], options: ScoreOptions
+               ) -> tuple[list[int], list[str], list[int], list[tuple[int, int]]]:
+        """Flatten documents into scored items (whole documents, or chunks in long-document mode): each
+        item's document, its text, the number of items per document, and each item's characters
+        [start, end) in its document's text."""
         if options.chunk is None:
-            return list(range(len(texts))), texts, [1] * len(texts)
-        owners, items, counts = [], [], []
+            return list(range(len(texts))), texts, [1] * len(texts), [(0, len(t)) for t in texts]
+        owners, items, counts, spans = [], [], [], []
         for i, text in enumerate(texts):
-            chunks = chunk_text(text, self.tokenizer.token_spans(text), options.chunk.size, options.chunk.overlap)
-            owners += [i] * len(chunks)
-            items += chunks
-            counts.append(len(chunks))
-        return owners, items, counts
+            windows = chunk_spans(text, self.tokenizer.token_spans(text), options.chunk.size,
+                                  options.chunk.overlap)
+            owners += [i] * len(windows)
+            items += [text[a:b] for a, b in windows]
+            spans += windows
+            counts.append(len(windows))
+        return owners, items, counts, spans
 
     def _collect(self, texts: list[str], owners: list[int], pairs: list[EncodedPair], raw: np.ndarray,
-                 chunk_counts: list[int], options: ScoreOptions) -> list[DocResult]:
+                 chunk_counts: list[int], windows: list[tuple[int, int]], options: ScoreOptions
+                 ) -> list[DocResult]:
         per_doc: dict[int, list[int]] = {}
         for pos, owner in enumerate(owners):
             per_doc.setdefault(owner, []).append(pos)
@@ -152,9 +162,23 @@ class Backend(ABC):
                 value, chunk = aggregate([raw[p] for p in positions], options.chunk.aggregate)
             first = pairs[positions[0]]
             tokens = sum(len(pairs[p]) for p in positions) if len(positions) > 1 else first.full_length
+            best = positions[chunk or 0]
+            span = _span(pairs[best], windows[best], chunked=len(positions) > 1)
             results.append(DocResult(i, value, float(sigmoid(value)), tokens,
-                                     any(pairs[p].truncated for p in positions), chunk, chunk_counts[i]))
+                                     any(pairs[p].truncated for p in positions), chunk, chunk_counts[i], span))
         return results
+
+
+def _span(pair: EncodedPair, window: tuple[int, int], chunked: bool) -> tuple[int, int] | None:
+    """The characters of the document that decided its score (see ``DocResult.span``): the winning window,
+    shortened to what its pair kept when it was cut; None for a document read whole (or cut at an unknown
+    place)."""
+    start, end = window
+    if pair.truncated and pair.kept_chars is not None:
+        end = min(end, start + pair.kept_chars)
+    elif not chunked:
+        return None
+    return start, end
 
 
 def _validate(query: str, documents: Sequence[Document | str]) -> list[str]:

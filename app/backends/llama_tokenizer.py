@@ -82,9 +82,12 @@ class LlamaPairTokenizer:
         budget = max_length - len(pre) - len(q) - len(mid) - len(end)
         out = []
         for i, text in enumerate(texts):
-            d = self._tok(clean_text(text))
+            text = clean_text(text)
+            d = self._tok(text)
             full = len(pre) + len(q) + len(mid) + len(d) + len(end)
-            out.append(EncodedPair(i, pre + q + mid + d[:budget] + end, None, full, len(d) > budget, q_cut))
+            cut = len(d) > budget
+            kept = (self.token_spans(text)[budget - 1][1] if budget > 0 else 0) if cut else None
+            out.append(EncodedPair(i, pre + q + mid + d[:budget] + end, None, full, cut, q_cut, kept))
         return out
 
     def _decoder(self, query: str, texts: list[str], max_length: int, instruction: str | None,

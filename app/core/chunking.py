@@ -14,14 +14,19 @@ def chunk_text(text: str, spans: Sequence[tuple[int, int]], size: int, overlap: 
 
     A document that fits in one window is returned whole; no window is empty.
     """
+    return [text[a:b] for a, b in chunk_spans(text, spans, size, overlap)]
+
+
+def chunk_spans(text: str, spans: Sequence[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
+    """The character range [start, end) of each window of ``chunk_text``."""
     if len(spans) <= size:
-        return [text]
+        return [(0, len(text))]
     step = size - overlap
     chunks = []
     start = 0
     while True:
         end = min(start + size, len(spans))
-        chunks.append(text[spans[start][0]: spans[end - 1][1]])
+        chunks.append((spans[start][0], spans[end - 1][1]))
         if end == len(spans):
             return chunks
         start += step

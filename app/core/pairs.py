@@ -17,6 +17,7 @@ class EncodedPair:
     full_length: int  # tokens before truncation
     truncated: bool
     query_truncated: bool = False
+    kept_chars: int | None = None  # when truncated: characters of the document (or chunk) text the pair holds
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -146,12 +146,22 @@ def scorerun_to_dict(run: ScoreRun) -> dict:
         "results": [
             {"index": r.index, "raw_score": _num(r.raw_score), "score": _num(r.score),
              "token_count": r.token_count, "truncated": r.truncated, "chunk_index": r.chunk_index,
-             "chunk_count": r.chunk_count}
+             "chunk_count": r.chunk_count, **({"span": list(r.span)} if r.span is not None else {})}
             for r in run.results
         ],
         "timings": {k: _num(v) for k, v in asdict(run.timings).items()},
         "warnings": [{"code": w.code, "message": w.message} for w in run.warnings],
     }
+
+
+def _span(value: Any, where: str) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+            or value[0] > value[1]):
+        raise BadInputError(f"{where} must be [start, end] character offsets, not {value!r}.")
+    return value[0], value[1]
 
 
 def scorerun_from_dict(data: Any, where: str = "run") -> ScoreRun:
@@ -164,7 +174,7 @@ def scorerun_from_dict(data: Any, where: str = "run") -> ScoreRun:
         w = f"{where}.results[{i}]"
         r = _mapping(r, w)
         docs.append(_build(DocResult, r, w, raw_score=_float(r.get("raw_score"), f"{w}.raw_score"),
-                           score=_float(r.get("score"), f"{w}.score")))
+                           score=_float(r.get("score"), f"{w}.score"), span=_span(r.get("span"), f"{w}.span")))
     t = _mapping(data.get("timings", {}), f"{where}.timings")
     timings = Timings(**{f.name: _float(t.get(f.name, 0.0), f"{where}.timings.{f.name}") for f in fields(Timings)})
     warnings = tuple(_build(FidelityWarning, w, f"{where}.warnings[{i}]")

@@ -74,9 +74,11 @@ class HFPairTokenizer:
         out: list[EncodedPair] = []
         for i, enc in enumerate(full):
             n = len(enc.ids)
+            kept = None
             if n > max_length:
                 enc = self._truncate_second(query, texts[i], max_length)
-            out.append(EncodedPair(i, enc.ids, enc.type_ids, n, n > max_length, query_cut))
+                kept = max((o[1] for o, s in zip(enc.offsets, enc.sequence_ids) if s == 1), default=0)
+            out.append(EncodedPair(i, enc.ids, enc.type_ids, n, n > max_length, query_cut, kept))
         return out
 
     def _truncate_second(self, query: str, text: str, max_length: int):

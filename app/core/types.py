@@ -114,6 +114,9 @@ class DocResult:
     truncated: bool
     chunk_index: int | None = None
     chunk_count: int = 1
+    # Characters [start, end) of the document that decided the score: the winning chunk in long-document mode,
+    # the part read before the cut when truncated; None when the whole document was read (or it is unknown).
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
