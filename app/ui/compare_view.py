@@ -34,8 +34,8 @@ from app.ui.compare_model import (
 )
 
 MAX_LINES = 3
-MIN_DOC_CHARS = 30  # the document text keeps at least this many characters of width
-RUN_COL_CHARS = (17, 26)  # a result column's width in characters: at least, at most
+RUN_SHARE = 0.6  # of the table's width, at most, for the result columns (the document text gets the rest)
+RUN_COL_CHARS = (9, 24)  # a result column's width in characters: at least (rank + bar), at most
 
 
 class _Cell(CompareCellDelegate):
@@ -58,6 +58,7 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.model = CompareTableModel(self)
         self._pending: tuple | None = None
+        self._shared = ""
         self._selected: int | None = None
         self._syncing = False
         layout = QVBoxLayout(self)
@@ -97,8 +98,9 @@ class CompareView(QWidget):
 
     # -- inputs -----------------------------------------------------------------------------------
     def set_columns(self, documents: Sequence[Document], columns: Sequence[CompareColumn],
-                    reference: int | None) -> None:
-        args = (list(documents), list(columns), reference)
+                    reference: int | None, shared: str = "") -> None:
+        """``shared``: what every column has in common (left out of their titles), shown above the table."""
+        args = (list(documents), list(columns), reference, shared)
         if not self.isVisible():
             self._pending = args
             return
@@ -132,8 +134,9 @@ class CompareView(QWidget):
             self._apply(*args)
 
     # -- internals --------------------------------------------------------------------------------
-    def _apply(self, documents, columns, reference) -> None:
+    def _apply(self, documents, columns, reference, shared) -> None:
         first = self.model.columnCount() == FIRST_RUN_COL
+        self._shared = shared
         self.model.set_columns(documents, columns, reference)
         if first and columns:  # the first columns: best first in the reference (or first) column
             k = reference if reference is not None else 0
@@ -152,13 +155,15 @@ class CompareView(QWidget):
         m = self.model
         total = m.document_count()
         ranked = sum(1 for k in range(len(m.column_names())) if m.has_result(k))
+        shared = f"Every column: {self._shared} · " if self._shared else ""
         if not total:
-            self.summary.setText("No documents.")
+            text = "No documents."
         elif ranked < 2:
-            self.summary.setText(f"{total} documents · run two or more columns to compare their rankings")
+            text = f"{total} documents · run two or more columns to compare their rankings"
         else:
             changed = sum(1 for i in range(total) if m.differs(i))
-            self.summary.setText(f"{changed} of {total} documents do not have the same rank in every column")
+            text = f"{changed} of {total} documents change rank between columns"
+        self.summary.setText(shared + text)
 
     def _after_reset(self) -> None:
         self._fit_columns()
@@ -191,7 +196,8 @@ class CompareView(QWidget):
         header.setSectionResizeMode(COL_DOC, QHeaderView.ResizeMode.Stretch)
         if n <= 0:
             return
-        free = self.view.viewport().width() - index_w - char * MIN_DOC_CHARS
+        # the results get at most RUN_SHARE of the width, the document text the rest
+        free = int((self.view.viewport().width() - index_w) * RUN_SHARE)
         lo, hi = (c * char for c in RUN_COL_CHARS)
         width = max(lo, min(hi, free // n))
         for k in range(n):
@@ -203,4 +209,4 @@ class CompareView(QWidget):
         rows = max(1, self.model.rowCount())
         room = self.view.viewport().height()
         lines = next((n for n in range(MAX_LINES, 1, -1) if rows * (n * line + 6) <= room), 1)
-        self.view.verticalHeader().setDefaultSectionSize(lines * line + 6)
+        self.view.verticalHeader().setDefaultSectionSize(lines * line + (6 if lines > 1 else 3))

@@ -70,6 +70,16 @@ class DriftTableModel(QAbstractTableModel):
         """The row showing ``item`` (one of the tuples given to ``set_rows``), or None when filtered out."""
         return next((i for i, row in enumerate(self._rows) if row is item), None)
 
+    def document_at(self, row: int) -> int | None:
+        """The document index (position in ``set_rows``) shown in ``row``."""
+        if not 0 <= row < len(self._rows):
+            return None
+        item = self._rows[row]
+        return next((i for i, r in enumerate(self._all) if r is item), None)
+
+    def row_of_document(self, doc_index: int) -> int | None:
+        return self.row_of(self._all[doc_index]) if 0 <= doc_index < len(self._all) else None
+
     def rowCount(self, parent: QModelIndex | None = None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self._rows)
 

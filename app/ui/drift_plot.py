@@ -40,6 +40,7 @@ class DriftScatter(QWidget):
         self._scores = self._xy = np.zeros((0, 2))  # (score A, score B) per row; the same in pixels
         self._changed = np.zeros(0, dtype=bool)  # rank A != rank B per row
         self._pixmap: QPixmap | None = None
+        self.selected: int | None = None  # a row drawn ringed (the document selected elsewhere)
         self.setMouseTracking(True)
         self.setMinimumSize(150, 120)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
@@ -67,6 +68,12 @@ class DriftScatter(QWidget):
 
     def clear(self) -> None:
         self.set_rows([], self.kind)
+
+    def set_selected(self, index: int | None) -> None:
+        """Ring the dot of row ``index`` (None: no ring); drawn over the cached dots, so it costs nothing."""
+        if index != self.selected:
+            self.selected = index
+            self.update()
 
     @property
     def changed(self) -> int:
@@ -108,6 +115,12 @@ class DriftScatter(QWidget):
             self._pixmap = self._render()
         p = QPainter(self)
         p.drawPixmap(0, 0, self._pixmap)
+        if self.selected is not None and 0 <= self.selected < len(self._xy):
+            x, y = self._xy[self.selected]
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(QPen(self.palette().windowText().color(), 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawEllipse(QPointF(x, y), 6.5, 6.5)
         p.end()
 
     def _render(self) -> QPixmap:

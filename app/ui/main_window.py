@@ -17,6 +17,7 @@ from app.ui.columns.area import ColumnsArea
 from app.ui.columns.column_widget import ColumnWidget
 from app.ui.columns.controller import ColumnController
 from app.ui.columns.spec import ColumnSpec, new_spec
+from app.ui.compare_wiring import CompareSetup
 from app.ui.documents_panel import DocumentsPanel
 from app.ui.drift_panel import DriftPanel
 from app.ui.jobs import JobRunner
@@ -49,8 +50,10 @@ class MainWindow(QMainWindow):
         self.columns = ColumnsArea(self)
         self.drift_panel = DriftPanel(self)
         self.message_bar = Banner(self)
+        self.compare = CompareSetup(self)  # comparison view, document preview, shared selection
         self._build_layout()
         self.actions_ = WindowActions(self)
+        self.compare.install()
         # Drift, token counts and grade metrics follow a column's results one event-loop turn later, so a
         # 1,000-document result never makes one long burst of GUI-thread work (and two columns finishing
         # together refresh them once).
@@ -74,10 +77,12 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.query_panel)
         middle = QSplitter(Qt.Orientation.Horizontal, central)
         middle.addWidget(self.documents_panel)
-        middle.addWidget(self.columns)
+        middle.addWidget(self.compare.stack)
+        middle.addWidget(self.compare.preview)
         middle.setStretchFactor(0, 1)
         middle.setStretchFactor(1, 3)
-        middle.setSizes([360, 1040])
+        middle.setStretchFactor(2, 1)
+        middle.setSizes([300, 800, 300])
         self._middle = middle
         vertical = QSplitter(Qt.Orientation.Vertical, central)
         vertical.addWidget(middle)
@@ -97,7 +102,8 @@ class MainWindow(QMainWindow):
             width = max(min(1680, int(size[0] * 0.94)), min(1000, size[0]))
             height = max(min(980, int(size[1] * 0.92)), min(640, size[1]))
         self.resize(width, height)
-        self._middle.setSizes([int(width * 0.28), width - int(width * 0.28)])
+        docs, preview = int(width * 0.24), int(width * 0.21)
+        self._middle.setSizes([docs, width - docs - preview, preview])
 
     # -- columns ----------------------------------------------------------------------------------
     def column_specs(self) -> list[ColumnSpec]:
@@ -121,6 +127,7 @@ class MainWindow(QMainWindow):
         controller.specChanged.connect(lambda _spec: self._columns_changed())
         controller.jobDone.connect(lambda c=controller: self._job_done(c))
         self.columns.add(widget)
+        self.compare.column_added(widget)
         self._columns_changed()
         return widget
 
@@ -216,6 +223,7 @@ class MainWindow(QMainWindow):
         for widget in self.columns.widgets:
             widget.set_normalized(normalized)
         self.drift_panel.set_normalized(normalized)
+        self.compare.set_normalized(normalized)
 
     def reference_index(self) -> int | None:
         index = self.actions_.reference.currentIndex() - 1  # item 0 is "none"
@@ -227,6 +235,7 @@ class MainWindow(QMainWindow):
     def _columns_changed(self) -> None:
         self.actions_.refresh_reference([self.controllers[w].spec.name for w in self.columns.widgets])
         self._update_instruction()
+        self.compare.columns_changed()
 
     def _results_changed(self, deferred: bool = False) -> None:
         ref = self.reference_index()
@@ -244,6 +253,7 @@ class MainWindow(QMainWindow):
         self._derived_refresh.stop()
         done = [(c.spec.name, c.last_run, c.documents) for c in self.column_controllers() if c.last_run]
         self.drift_panel.set_columns(done)
+        self.compare.refresh()
         self._update_token_info()
         self._update_grade_metrics()
 

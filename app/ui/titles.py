@@ -12,7 +12,7 @@ from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 SEP = " · "
-MIN_PART = 4  # characters a part keeps (plus "…") before the whole title is cut at the end
+MIN_PART = 3  # characters a part keeps (plus "…") before the whole title is cut at the end
 
 
 def fit_title(text: str, metrics: QFontMetrics, width: int) -> str:
@@ -27,31 +27,59 @@ def fit_title(text: str, metrics: QFontMetrics, width: int) -> str:
         candidate = SEP.join(_middle(p, n) for p, n in zip(parts, keep))
         if metrics.horizontalAdvance(candidate) <= width:
             return candidate
-        longest = max(range(len(parts)), key=lambda i: keep[i])
-        if keep[longest] <= MIN_PART:
+        longest = max(range(len(parts)), key=lambda i: keep[i] - _protected(parts[i]))
+        if keep[longest] - _protected(parts[longest]) <= MIN_PART:
             return metrics.elidedText(candidate, Qt.TextElideMode.ElideRight, width)
         keep[longest] -= 1
 
 
 def fit_lines(text: str, metrics: QFontMetrics, width: int, lines: int = 2) -> list[str]:
-    """Up to ``lines`` lines: whole parts packed greedily, the last line holding the rest, each fitted."""
-    parts = text.split(SEP)
+    """Up to ``lines`` lines, word-wrapped (never breaking after a lone "·"); the last line holds the rest,
+    cut part by part with ``fit_title``."""
+    words = text.split(" ")
     out: list[str] = []
-    while parts and len(out) < lines - 1:
-        line = parts.pop(0)
-        while parts and metrics.horizontalAdvance(line + SEP + parts[0]) <= width:
-            line += SEP + parts.pop(0)
-        out.append(line)
-    if parts:
-        out.append(SEP.join(parts))
+    while words and len(out) < lines - 1:
+        line = words.pop(0)
+        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line += " " + words.pop(0)
+        while words and words[0] == "·":
+            words.pop(0)
+        out.append(line.removesuffix(" ·"))
+    if words:
+        out.append(" ".join(words))
     return [fit_title(line, metrics, width) for line in out]
 
 
+def distinct_names(names: list[str]) -> tuple[list[str], str]:
+    """Each name without the parts every name shares, and the shared parts: "starter · ONNX int8 · CPU" and
+    "starter · GGUF Q8_0 · CPU" become "ONNX int8", "GGUF Q8_0" and "starter · CPU". A name left empty
+    (all names equal) is kept whole."""
+    split = [n.split(SEP) for n in names]
+    if len(split) < 2:
+        return list(names), ""
+    common = set(split[0]).intersection(*split[1:])
+    out = [SEP.join(p for p in parts if p not in common) or name for parts, name in zip(split, names)]
+    shared = SEP.join(p for p in split[0] if p in common)
+    return out, shared
+
+
+def _protected(part: str) -> int:
+    """Characters of ``part`` that ``_middle`` keeps whole (its first word and a space)."""
+    word, space, rest = part.partition(" ")
+    return len(word) + 1 if space and rest else 0
+
+
 def _middle(part: str, keep: int) -> str:
+    """``part`` cut to about ``keep`` characters by removing its middle; a first word (the runtime in
+    "ONNX model_quantized") stays whole when there is more after it."""
     if keep >= len(part):
         return part
+    word, space, rest = part.partition(" ")
+    if space and rest and keep > len(word) + 2:
+        return f"{word} {_middle(rest, keep - len(word) - 1)}"
     head = (keep + 1) // 2
-    return part[:head] + "…" + part[len(part) - (keep - head):] if keep - head else part[:head] + "…"
+    tail = keep - head
+    return part[:head] + "…" + (part[len(part) - tail:] if tail else "")
 
 
 class ElidedLabel(QLabel):
