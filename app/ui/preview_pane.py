@@ -163,7 +163,7 @@ class PreviewPane(QWidget):
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if c in (P_RANK, P_TOKENS):
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setToolTip(value if c != P_TOKENS else "Tokens of query + document with this column's "
                                                             "tokenizer (all chunks in long-document mode)")
                 self.table.setItem(r, c, item)
