@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
-from PySide6.QtWidgets import QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionHeader, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionHeader,
+    QStyleOptionViewItem,
+)
 
-from app.ui.compare_model import FIRST_RUN_COL, BarRole, MoveRole, RefRole, ScoreTextRole
 from app.ui.columns.results_model import DOWN, UP, arrow
+from app.ui.compare_model import FIRST_RUN_COL, BarRole, MoveRole, RefRole, ScoreTextRole
 from app.ui.titles import fit_lines
 
 RANK_CHARS, MOVE_CHARS, SCORE_CHARS = 4, 4, 7
@@ -90,7 +96,7 @@ def _bar(painter: QPainter, option, track: QRectF, fraction: float, selected: bo
 
 class CompareHeader(QHeaderView):
     """Horizontal header: a result column's title on up to two lines, each cut part by part to fit;
-    the reference column is marked "(ref)". The full title is in the model's tooltip."""
+    the reference column's title is bold. The full title is in the model's tooltip."""
 
     LINES = 2
 
@@ -110,8 +116,6 @@ class CompareHeader(QHeaderView):
         text = str(model.headerData(logical, Qt.Orientation.Horizontal) or "") if model else ""
         if logical < FIRST_RUN_COL:
             return [text]
-        if model.headerData(logical, Qt.Orientation.Horizontal, RefRole):
-            text += " · (ref)"
         indicator = 14 if self.isSortIndicatorShown() else 0
         return fit_lines(text, self.fontMetrics(), self.sectionSize(logical) - 10 - indicator, self.LINES)
 
@@ -133,6 +137,10 @@ class CompareHeader(QHeaderView):
         painter.save()
         self.style().drawControl(QStyle.ControlElement.CE_Header, opt, painter, self)
         painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
+        if self.model() is not None and self.model().headerData(logical, Qt.Orientation.Horizontal, RefRole):
+            bold = QFont(self.font())  # the reference column (Δ is against it; its cells are shaded)
+            bold.setBold(True)
+            painter.setFont(bold)
         painter.drawText(rect.adjusted(5, 2, -5, -2), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          "\n".join(self.section_lines(logical)))
         painter.restore()

@@ -32,6 +32,7 @@ from app.ui.compare_model import (
     DocIndexRole,
     run_column,
 )
+from app.ui.row_fit import fit_row_height
 
 MAX_LINES = 3
 RUN_SHARE = 0.6  # of the table's width, at most, for the result columns (the document text gets the rest)
@@ -205,8 +206,4 @@ class CompareView(QWidget):
             header.resizeSection(run_column(k), width)
 
     def _fit_rows(self) -> None:
-        line = self.view.fontMetrics().lineSpacing()
-        rows = max(1, self.model.rowCount())
-        room = self.view.viewport().height()
-        lines = next((n for n in range(MAX_LINES, 1, -1) if rows * (n * line + 6) <= room), 1)
-        self.view.verticalHeader().setDefaultSectionSize(lines * line + (6 if lines > 1 else 3))
+        fit_row_height(self.view, MAX_LINES)

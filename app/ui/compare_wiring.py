@@ -18,6 +18,7 @@ from app.ui.preview_pane import PreviewEntry, PreviewPane
 from app.ui.titles import distinct_names
 
 AUTO_COMPARE_ABOVE = 3  # columns; with more the comparison view is the default
+PREVIEW_SHARE = 0.22  # of the middle row's width, for the preview when it first appears
 NARROW_WINDOW = 1600  # px; below it the automatic switch to the comparison also hides the Documents panel
 
 
@@ -35,6 +36,8 @@ class CompareSetup(QObject):
         self._syncing = False
         self._user_choice: bool | None = None  # the user's pick of the comparison view, once made
         self._hid_documents = False  # the Documents panel was hidden by the automatic switch
+        self._preview_choice: bool | None = None  # the user's pick for the preview, once made
+        self._docs_width = 0  # the Documents panel's width before it was hidden
         self.view = CompareView()
         self.view.documentSelected.connect(lambda doc: self.select(doc))
         self.stack = QStackedWidget()
@@ -49,7 +52,6 @@ class CompareSetup(QObject):
 
     # -- construction -----------------------------------------------------------------------------
     def _build_actions(self) -> None:
-        w = self.w
         self.toggle_compare = self._toggle("Comparison view", "Ctrl+Shift+C",
                                            "One row per document with every column's rank, Δrank and score "
                                            "(the default with more than three columns)", self._user_compare)
@@ -58,7 +60,8 @@ class CompareSetup(QObject):
                                              "the room)", self.set_documents_visible, checked=True)
         self.toggle_preview = self._toggle("Document preview", "Ctrl+Shift+P",
                                            "The selected document in full, with each column's token count, "
-                                           "cut and winning chunk", self.preview.setVisible, checked=True)
+                                           "cut and winning chunk", self._user_preview)
+        self.preview.hide()  # shown with the comparison view (beside side-by-side columns there is no room)
         self.toggle_drift = self._toggle("Drift panel", "Ctrl+Shift+F",
                                          "Show or hide the drift between two columns (table and scatter)",
                                          self.w.drift_panel.setVisible, checked=True)
@@ -131,6 +134,8 @@ class CompareSetup(QObject):
         docs = self.w.documents_panel.documents()
         controllers = self.w.column_controllers()
         names, shared = distinct_names([c.spec.name for c in controllers])
+        for widget, name in zip(self.w.columns.widgets, names):
+            widget.title.set_short_text(name)  # shown when the full title does not fit
         self.view.set_columns(docs, [self._compare_column(c, n, docs) for c, n in zip(controllers, names)],
                               self.w.reference_index(), shared)
         if self.selected is not None and self.selected >= len(docs):
@@ -143,7 +148,21 @@ class CompareSetup(QObject):
         return self.stack.currentWidget() is self.view
 
     def set_documents_visible(self, visible: bool) -> None:
-        self.w.documents_panel.setVisible(visible)
+        """Show or hide the Documents panel; its width goes to the results (not to the preview) and back."""
+        splitter, panel = self.w._middle, self.w.documents_panel
+        if panel.isHidden() == visible:  # a change (isHidden: hidden explicitly, even before the window shows)
+            sizes = splitter.sizes()
+            if not self.preview.isHidden() and sizes[2] == 0:  # shown but not laid out yet: its share
+                sizes[2] = int(sum(sizes) * PREVIEW_SHARE)
+                sizes[1] = max(0, sizes[1] - sizes[2])
+            if not visible:
+                self._docs_width = sizes[0]
+                panel.setVisible(False)
+                splitter.setSizes([0, sizes[0] + sizes[1], sizes[2]])
+            else:
+                width = self._docs_width or sizes[1] // 3
+                panel.setVisible(True)
+                splitter.setSizes([width, max(0, sizes[1] - width), sizes[2]])
         if self.toggle_documents.isChecked() != visible:
             self.toggle_documents.setChecked(visible)
 
@@ -153,10 +172,18 @@ class CompareSetup(QObject):
         self._user_choice = on
         self._show_compare(on)
 
+    def _user_preview(self, on: bool) -> None:
+        if not self._syncing:
+            self._preview_choice = on
+        self.preview.setVisible(on)
+
     def _show_compare(self, on: bool) -> None:
         self.stack.setCurrentWidget(self.view if on else self.w.columns)
         self._syncing = True
         self.toggle_compare.setChecked(on)
+        if self._preview_choice is None:  # the preview comes with the comparison until the user decides
+            self.toggle_preview.setChecked(on)
+            self.preview.setVisible(on)
         self._syncing = False
         if on:
             self.view.flush()

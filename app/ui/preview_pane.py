@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.types import DocResult, Document
+from app.ui.titles import TitleDelegate
 
 CUT = "✂"
 CHUNK_STYLE = "background-color: #fff1a8; color: #1f2328;"
@@ -44,18 +45,32 @@ class PreviewEntry:
 
 
 def read_text(result: DocResult | None, length: int) -> str:
-    """What the model read of a document, in words: "all", "✂ first 812 of 2,400 chars", "chunk 2 of 5"."""
+    """What the model read of a document, in short: "all", "✂ 812 of 2,400 chars", "chunk 2/5 · 800–1,210"."""
     if result is None:
         return "no result"
     span = result.span
     if result.chunk_count > 1:
-        where = f" (chars {span[0]:,}–{span[1]:,})" if span else ""
-        return f"chunk {(result.chunk_index or 0) + 1} of {result.chunk_count}{where}"
+        where = f" · {span[0]:,}–{span[1]:,}" if span else ""
+        return f"chunk {(result.chunk_index or 0) + 1}/{result.chunk_count}{where}"
     if result.truncated:
         if span:
-            return f"{CUT} first {span[1]:,} of {length:,} chars"
+            return f"{CUT} {span[1]:,} of {length:,} chars"
         return f"{CUT} cut at the model's limit"
     return "all"
+
+
+def read_tooltip(result: DocResult | None, length: int) -> str:
+    if result is None:
+        return "This column has no result for the current documents."
+    span = result.span
+    if result.chunk_count > 1:
+        where = f", characters {span[0]:,} to {span[1]:,}" if span else ""
+        return (f"Long-document mode: chunk {(result.chunk_index or 0) + 1} of {result.chunk_count} decided "
+                f"the score{where} (highlighted when this column is marked)")
+    if result.truncated:
+        where = f"the first {span[1]:,} of {length:,} characters" if span else "the start"
+        return f"The model read only {where}: the rest was cut at its token limit (use chunking)"
+    return "The model read the whole document"
 
 
 def document_html(text: str, result: DocResult | None) -> str:
@@ -96,6 +111,7 @@ class PreviewPane(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setWordWrap(False)
+        self.table.setItemDelegateForColumn(P_COLUMN, TitleDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(P_COLUMN, QHeaderView.ResizeMode.Stretch)
         for col in (P_RANK, P_TOKENS, P_READ):
@@ -164,8 +180,9 @@ class PreviewPane(QWidget):
                 item = QTableWidgetItem(value)
                 if c in (P_RANK, P_TOKENS):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(value if c != P_TOKENS else "Tokens of query + document with this column's "
-                                                            "tokenizer (all chunks in long-document mode)")
+                item.setToolTip({P_TOKENS: "Tokens of query + document with this column's tokenizer (all "
+                                           "chunks in long-document mode)",
+                                 P_READ: read_tooltip(res, length)}.get(c, value))
                 self.table.setItem(r, c, item)
         rows = max(1, len(self._entries))
         self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStyledItemDelegate, QWidget
 
 SEP = " · "
 MIN_PART = 3  # characters a part keeps (plus "…") before the whole title is cut at the end
@@ -34,20 +34,24 @@ def fit_title(text: str, metrics: QFontMetrics, width: int) -> str:
 
 
 def fit_lines(text: str, metrics: QFontMetrics, width: int, lines: int = 2) -> list[str]:
-    """Up to ``lines`` lines, word-wrapped (never breaking after a lone "·"); the last line holds the rest,
-    cut part by part with ``fit_title``."""
+    """``text`` on up to ``lines`` lines of ``width`` pixels, broken between words where that keeps the
+    most characters (never leaving a lone "·" at a break); a line that is still too long is cut part by
+    part with ``fit_title``."""
     words = text.split(" ")
-    out: list[str] = []
-    while words and len(out) < lines - 1:
-        line = words.pop(0)
-        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
-            line += " " + words.pop(0)
-        while words and words[0] == "·":
-            words.pop(0)
-        out.append(line.removesuffix(" ·"))
-    if words:
-        out.append(" ".join(words))
-    return [fit_title(line, metrics, width) for line in out]
+    if lines <= 1 or len(words) == 1 or metrics.horizontalAdvance(text) <= width:
+        return [fit_title(text, metrics, width)]
+    best: list[str] = []
+    for i in range(1, len(words)):
+        head = " ".join(words[:i]).removesuffix(" ·")
+        tail = " ".join(words[i:]).removeprefix("· ")
+        fitted = [fit_title(head, metrics, width), *fit_lines(tail, metrics, width, lines - 1)]
+        if _kept(fitted) > _kept(best):
+            best = fitted
+    return best
+
+
+def _kept(lines: list[str]) -> int:
+    return sum(len(line) - 2 * line.count("…") for line in lines)
 
 
 def distinct_names(names: list[str]) -> tuple[list[str], str]:
@@ -88,7 +92,7 @@ class ElidedLabel(QLabel):
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._full = ""
+        self._full = self._short = ""
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
@@ -97,11 +101,20 @@ class ElidedLabel(QLabel):
         super().setText(text)
         self.update()
 
+    def set_short_text(self, text: str) -> None:
+        """A shorter title to fall back on when the full one does not fit (e.g. without the parts every
+        column shares)."""
+        self._short = text
+        self.update()
+
     def full_text(self) -> str:
         return self._full
 
     def shown_text(self) -> str:
-        return fit_title(self._full, self.fontMetrics(), self.contentsRect().width())
+        fm, width = self.fontMetrics(), self.contentsRect().width()
+        if fm.horizontalAdvance(self._full) <= width or not self._short:
+            return fit_title(self._full, fm, width)
+        return fit_title(self._short, fm, width)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(self.fontMetrics().horizontalAdvance("…" * 3), super().minimumSizeHint().height())
@@ -112,3 +125,11 @@ class ElidedLabel(QLabel):
         p.setFont(self.font())
         p.drawText(self.contentsRect(), int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), self.shown_text())
         p.end()
+
+
+class TitleDelegate(QStyledItemDelegate):
+    """Table cells holding column titles, cut part by part (``fit_title``) instead of at the end."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        option.text = fit_title(option.text, option.fontMetrics, option.rect.width() - 8)

@@ -104,7 +104,7 @@ def test_few_columns_keep_the_columns_view_and_the_toggle_switches(qtbot, window
     compare.view.only_changed.setChecked(True)
     model_ = compare.view.model
     assert all(model_.differs(d) for d in model_.document_order())
-    for k in range(2, 5):  # the user's choice stays when columns are added
+    for _ in range(2, 5):  # the user's choice stays when columns are added
         window.add_column(BackendConfig(model, "onnx", file="onnx/model.onnx"))
         assert compare.comparing
     compare.toggle_documents.trigger()
@@ -128,9 +128,9 @@ def test_preview_shows_token_counts_the_cut_and_the_winning_chunk(qtbot, window,
     cut_result = cut.controller.last_run.results[1]
     chunk_result = chunks.controller.last_run.results[1]
     assert preview.table.item(0, 2).text() == f"{cut_result.token_count:,}"
-    assert preview.table.item(0, 3).text() == f"✂ first {cut_result.span[1]:,} of {len(long_doc):,} chars"
-    assert preview.table.item(1, 3).text().startswith(f"chunk {chunk_result.chunk_index + 1} of "
-                                                      f"{chunk_result.chunk_count}")
+    assert preview.table.item(0, 3).text() == f"✂ {cut_result.span[1]:,} of {len(long_doc):,} chars"
+    assert preview.table.item(1, 3).text() == (f"chunk {chunk_result.chunk_index + 1}/{chunk_result.chunk_count}"
+                                               f" · {chunk_result.span[0]:,}–{chunk_result.span[1]:,}")
     assert preview.marked_entry().column.startswith("cut")
     assert "✂" in preview.text.toPlainText()
     plain = preview.text.toPlainText()

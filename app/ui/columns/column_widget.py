@@ -30,6 +30,8 @@ from app.ui.columns.results_model import (
 )
 from app.ui.columns.score_delegate import ScoreBarDelegate
 from app.ui.progress_bar import LazyProgressBar
+from app.ui.row_fit import fit_row_height
+from app.ui.titles import ElidedLabel
 
 STYLE = """
 QFrame#column { border: 1px solid palette(mid); border-radius: 4px; }
@@ -84,10 +86,8 @@ class ColumnWidget(QFrame):
     # -- construction -----------------------------------------------------------------------------
     def _build_header(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.title = QLabel(self)
+        self.title = ElidedLabel("", self)  # cut part by part to its width; the tooltip has the full name
         self.title.setStyleSheet("font-weight: bold;")
-        self.title.setMinimumWidth(40)  # long names are clipped; the tooltip has the full path
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badge = QLabel(self)
         self.badge.setObjectName("badge")
         self.badge.hide()
@@ -120,18 +120,21 @@ class ColumnWidget(QFrame):
         view.sortByColumn(COL_RANK, Qt.SortOrder.AscendingOrder)
         view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        view.setWordWrap(False)
+        view.setWordWrap(True)  # up to three lines of the document when every row has the room (row_fit)
         view.verticalHeader().hide()
         view.verticalHeader().setDefaultSectionSize(22)
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        view.resizeEvent = self._fit_rows_after(view.resizeEvent)
+        self.model.modelReset.connect(lambda: fit_row_height(view))
         header = view.horizontalHeader()
         # Fixed widths: ResizeToContents would ask every row for its size hint (slow with 10,000 rows).
         header.setSectionResizeMode(COL_RANK, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_MOVE, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(COL_RANK, 44)
-        header.resizeSection(COL_MOVE, 40)
+        char = view.fontMetrics().horizontalAdvance("0")
+        header.resizeSection(COL_RANK, char * 4 + 8)
+        header.resizeSection(COL_MOVE, char * 4 + 8)
         header.setSectionResizeMode(COL_SCORE, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(COL_SCORE, 128)
+        header.resizeSection(COL_SCORE, 112)  # a bar and the score: the document text gets the rest
         header.setSectionResizeMode(COL_DOC, QHeaderView.ResizeMode.Stretch)
         self.view = view
         return view
@@ -182,7 +185,8 @@ class ColumnWidget(QFrame):
         c = self.controller
         cfg = c.spec.config
         self.title.setText(c.spec.name)
-        self.title.setToolTip(escape(f"{cfg.path}/{cfg.file}" if cfg.file else cfg.path))
+        where = f"{cfg.path}/{cfg.file}" if cfg.file else cfg.path
+        self.title.setToolTip(f"<b>{escape(c.spec.name)}</b><br>{escape(where)}")
         info, run = c.info, c.last_run
         if info is not None:
             device = run.device if run is not None else info.device
@@ -197,6 +201,12 @@ class ColumnWidget(QFrame):
             self.badge.setText(f"⚠ {len(warnings)}")
             items = "".join(f"<li><b>{escape(w.code)}</b>: {escape(w.message)}</li>" for w in warnings.values())
             self.badge.setToolTip(f"<p>Scores may differ from the reference implementation:</p><ul>{items}</ul>")
+
+    def _fit_rows_after(self, original):
+        def resize(event) -> None:
+            original(event)
+            fit_row_height(self.view)
+        return resize
 
     def set_grade_text(self, text: str) -> None:
         """Show (or with '' hide) the line with this column's metrics on the user's grades."""

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.ui.columns.results_model import BarRole
 
-BAR_MIN_WIDTH = 60
+BAR_MIN_WIDTH = 40
 TEXT_WIDTH = 58
 
 
