@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QStackedWidget, QToolBar
+from PySide6.QtWidgets import QStackedWidget, QToolBar, QVBoxLayout, QWidget
 
 from app.ui.columns import controller as states
-from app.ui.compare_model import CompareColumn
-from app.ui.compare_view import CompareView
-from app.ui.preview_pane import PreviewEntry, PreviewPane
 from app.ui.titles import distinct_names
 
 AUTO_COMPARE_ABOVE = 3  # columns; with more the comparison view is the default
@@ -23,9 +20,12 @@ NARROW_WINDOW = 1600  # px; below it the automatic switch to the comparison also
 
 
 class CompareSetup(QObject):
-    """Built by the main window before its layout: ``stack`` (columns | comparison) and ``preview`` go into
-    the window's splitter; the window calls ``column_added``, ``columns_changed``, ``refresh`` and
-    ``set_normalized``. ``documentSelected(int)`` whenever the shared selection changes."""
+    """Built by the main window before its layout: ``stack`` (columns | comparison) and ``preview_slot`` go
+    into the window's splitter; the window calls ``column_added``, ``columns_changed``, ``refresh`` and
+    ``set_normalized``. ``documentSelected(int)`` whenever the shared selection changes.
+
+    The comparison view and the preview are built when first shown (``view``, ``preview``): a window with
+    three columns or fewer starts without them."""
 
     documentSelected = Signal(int)
 
@@ -38,12 +38,13 @@ class CompareSetup(QObject):
         self._hid_documents = False  # the Documents panel was hidden by the automatic switch
         self._preview_choice: bool | None = None  # the user's pick for the preview, once made
         self._docs_width = 0  # the Documents panel's width before it was hidden
-        self.view = CompareView()
-        self.view.documentSelected.connect(lambda doc: self.select(doc))
+        self._normalized = True
+        self._view = self._preview_pane = None
         self.stack = QStackedWidget()
         self.stack.addWidget(window.columns)
-        self.stack.addWidget(self.view)
-        self.preview = PreviewPane()
+        self.preview_slot = QWidget()  # holds the preview once built; hidden beside side-by-side columns
+        QVBoxLayout(self.preview_slot).setContentsMargins(0, 0, 0, 0)
+        self.preview_slot.hide()
         self._soon = QTimer(self)  # documents edited: refresh once, after the burst of edits
         self._soon.setSingleShot(True)
         self._soon.setInterval(0)
@@ -61,7 +62,6 @@ class CompareSetup(QObject):
         self.toggle_preview = self._toggle("Document preview", "Ctrl+Shift+P",
                                            "The selected document in full, with each column's token count, "
                                            "cut and winning chunk", self._user_preview)
-        self.preview.hide()  # shown with the comparison view (beside side-by-side columns there is no room)
         self.toggle_drift = self._toggle("Drift panel", "Ctrl+Shift+F",
                                          "Show or hide the drift between two columns (table and scatter)",
                                          self.w.drift_panel.setVisible, checked=True)
@@ -127,7 +127,9 @@ class CompareSetup(QObject):
             self.set_documents_visible(True)
 
     def set_normalized(self, normalized: bool) -> None:
-        self.view.set_normalized(normalized)
+        self._normalized = normalized
+        if self._view is not None:
+            self._view.set_normalized(normalized)
 
     def refresh(self) -> None:
         """Results, documents or the reference changed: update the comparison, re-select, re-preview."""
@@ -136,8 +138,9 @@ class CompareSetup(QObject):
         names, shared = distinct_names([c.spec.name for c in controllers])
         for widget, name in zip(self.w.columns.widgets, names):
             widget.title.set_short_text(name)  # shown when the full title does not fit
-        self.view.set_columns(docs, [self._compare_column(c, n, docs) for c, n in zip(controllers, names)],
-                              self.w.reference_index(), shared)
+        if self._view is not None:
+            self._view.set_columns(docs, [self._compare_column(c, n, docs) for c, n in zip(controllers, names)],
+                                   self.w.reference_index(), shared)
         if self.selected is not None and self.selected >= len(docs):
             self.selected = None
         self._sync(self.selected)
@@ -145,14 +148,37 @@ class CompareSetup(QObject):
     # -- state ------------------------------------------------------------------------------------
     @property
     def comparing(self) -> bool:
-        return self.stack.currentWidget() is self.view
+        return self._view is not None and self.stack.currentWidget() is self._view
+
+    @property
+    def view(self):
+        """The comparison view (``CompareView``), built on first use."""
+        if self._view is None:
+            from app.ui.compare_view import CompareView
+
+            self._view = CompareView()
+            self._view.set_normalized(self._normalized)
+            self._view.documentSelected.connect(self.select)
+            self.stack.addWidget(self._view)
+            self.refresh()
+        return self._view
+
+    @property
+    def preview(self):
+        """The document preview (``PreviewPane``), built on first use."""
+        if self._preview_pane is None:
+            from app.ui.preview_pane import PreviewPane
+
+            self._preview_pane = PreviewPane(self.preview_slot)
+            self.preview_slot.layout().addWidget(self._preview_pane)
+        return self._preview_pane
 
     def set_documents_visible(self, visible: bool) -> None:
         """Show or hide the Documents panel; its width goes to the results (not to the preview) and back."""
         splitter, panel = self.w._middle, self.w.documents_panel
         if panel.isHidden() == visible:  # a change (isHidden: hidden explicitly, even before the window shows)
             sizes = splitter.sizes()
-            if not self.preview.isHidden() and sizes[2] == 0:  # shown but not laid out yet: its share
+            if not self.preview_slot.isHidden() and sizes[2] == 0:  # shown but not laid out yet: its share
                 sizes[2] = int(sum(sizes) * PREVIEW_SHARE)
                 sizes[1] = max(0, sizes[1] - sizes[2])
             if not visible:
@@ -175,15 +201,22 @@ class CompareSetup(QObject):
     def _user_preview(self, on: bool) -> None:
         if not self._syncing:
             self._preview_choice = on
-        self.preview.setVisible(on)
+        self._set_preview_visible(on)
+
+    def _set_preview_visible(self, on: bool) -> None:
+        if on:
+            self.preview.show()
+        self.preview_slot.setVisible(on)
+        if on:
+            self._preview(self.selected)
 
     def _show_compare(self, on: bool) -> None:
-        self.stack.setCurrentWidget(self.view if on else self.w.columns)
+        self.stack.setCurrentWidget(self.view if on else self.w.columns)  # self.view builds it if needed
         self._syncing = True
         self.toggle_compare.setChecked(on)
         if self._preview_choice is None:  # the preview comes with the comparison until the user decides
             self.toggle_preview.setChecked(on)
-            self.preview.setVisible(on)
+            self._set_preview_visible(on)
         self._syncing = False
         if on:
             self.view.flush()
@@ -214,7 +247,8 @@ class CompareSetup(QObject):
     def _sync(self, doc: int | None) -> None:
         self._syncing = True
         try:
-            self.view.select_document(doc)
+            if self._view is not None:
+                self._view.select_document(doc)
             self._sync_documents(doc)
             self._sync_columns(doc)
             self._sync_drift(doc)
@@ -255,7 +289,9 @@ class CompareSetup(QObject):
         """The column's last result is for the documents in the panel now."""
         return controller.last_run is not None and controller.documents == self.w.documents_panel.documents()
 
-    def _compare_column(self, controller, name: str, docs) -> CompareColumn:
+    def _compare_column(self, controller, name: str, docs):
+        from app.ui.compare_model import CompareColumn
+
         spec, run = controller.spec, controller.last_run
         cfg = spec.config
         where = f"{cfg.path}/{cfg.file}" if cfg.file else cfg.path
@@ -280,6 +316,10 @@ class CompareSetup(QObject):
         return "not run yet: click Run"
 
     def _preview(self, doc: int | None) -> None:
+        if self.preview_slot.isHidden():  # filled when shown
+            return
+        from app.ui.preview_pane import PreviewEntry
+
         docs = self.w.documents_panel.documents()
         if doc is None or doc >= len(docs):
             self.preview.show_document(None, None)

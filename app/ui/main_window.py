@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         middle = QSplitter(Qt.Orientation.Horizontal, central)
         middle.addWidget(self.documents_panel)
         middle.addWidget(self.compare.stack)
-        middle.addWidget(self.compare.preview)
+        middle.addWidget(self.compare.preview_slot)
         middle.setStretchFactor(0, 1)
         middle.setStretchFactor(1, 3)
         middle.setStretchFactor(2, 1)

@@ -122,8 +122,11 @@ def test_preview_shows_token_counts_the_cut_and_the_winning_chunk(qtbot, window,
     long_doc = " ".join(f"sentence {i} is about a cat sleeping in the sun." for i in range(30))
     set_input(window, "where does the cat sleep", [Document("short text about cats"), Document(long_doc)])
     run_and_wait(qtbot, window)
+    assert window.compare.preview_slot.isHidden()  # beside two side-by-side columns: until asked for
+    window.compare.toggle_preview.trigger()
     window.compare.select(1)
     preview = window.compare.preview
+    assert preview.isVisible()
     assert preview.table.rowCount() == 2
     cut_result = cut.controller.last_run.results[1]
     chunk_result = chunks.controller.last_run.results[1]
