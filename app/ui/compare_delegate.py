@@ -38,7 +38,7 @@ class CompareCellDelegate(QStyledItemDelegate):
         text_color = option.palette.color(QPalette.ColorRole.HighlightedText if selected
                                           else QPalette.ColorRole.Text)
         fm = option.fontMetrics
-        char = fm.horizontalAdvance("0")
+        char = self._char_width(fm)
         rect = option.rect.adjusted(3, 0, -3, 0)
         rank_w, move_w, score_w = char * RANK_CHARS, char * MOVE_CHARS, char * SCORE_CHARS
         bold = QFont(option.font)
@@ -74,8 +74,15 @@ class CompareCellDelegate(QStyledItemDelegate):
                              str(index.data(ScoreTextRole) or ""))
         painter.restore()
 
+    def _char_width(self, fm) -> int:
+        """The width of "0" in ``fm`` (asked once per font, not once per painted cell)."""
+        key = (fm.height(), fm.averageCharWidth())
+        if getattr(self, "_char", (None,))[0] != key:
+            self._char = (key, fm.horizontalAdvance("0"))
+        return self._char[1]
+
     def sizeHint(self, option, index) -> QSize:
-        char = option.fontMetrics.horizontalAdvance("0")
+        char = self._char_width(option.fontMetrics)
         return QSize(char * (RANK_CHARS + MOVE_CHARS + SCORE_CHARS) + MIN_BAR * 3, option.fontMetrics.height() + 6)
 
 

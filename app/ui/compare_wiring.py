@@ -38,6 +38,7 @@ class CompareSetup(QObject):
         self._hid_documents = False  # the Documents panel was hidden by the automatic switch
         self._preview_choice: bool | None = None  # the user's pick for the preview, once made
         self._docs_width = 0  # the Documents panel's width before it was hidden
+        self._cache: tuple[list, dict] | None = None  # (documents, {(column, run): results are current})
         self._normalized = True
         self._view = self._preview_pane = None
         self.stack = QStackedWidget()
@@ -92,12 +93,16 @@ class CompareSetup(QObject):
             toolbar.addSeparator()
             toolbar.addAction(self.toggle_compare)
             toolbar.addAction(self.toggle_documents)
-        self.w.documents_panel.changed.connect(self._soon.start)
+        self.w.documents_panel.changed.connect(self._documents_changed)
         self.w.documents_panel.view.selectionModel().currentRowChanged.connect(
             lambda current, _prev: self._from_documents(current.row()))
         drift = self.w.drift_panel
         drift.view.selectionModel().currentRowChanged.connect(
             lambda current, _prev: self._from_drift(current.row()))
+
+    def _documents_changed(self) -> None:
+        self._cache = None
+        self._soon.start()
 
     # -- the window's hooks -----------------------------------------------------------------------
     def column_added(self, widget) -> None:
@@ -133,7 +138,8 @@ class CompareSetup(QObject):
 
     def refresh(self) -> None:
         """Results, documents or the reference changed: update the comparison, re-select, re-preview."""
-        docs = self.w.documents_panel.documents()
+        self._cache = None
+        docs = self._documents()
         controllers = self.w.column_controllers()
         names, shared = distinct_names([c.spec.name for c in controllers])
         for widget, name in zip(self.w.columns.widgets, names):
@@ -285,9 +291,21 @@ class CompareSetup(QObject):
             drift.view.scrollTo(drift.model.index(row, 0))
 
     # -- helpers ----------------------------------------------------------------------------------
+    def _documents(self) -> list:
+        """The Documents panel's list, read once per refresh (building and comparing 1,000 documents is the
+        costly part of a refresh); ``_current`` answers from the same snapshot."""
+        if self._cache is None:
+            self._cache = (self.w.documents_panel.documents(), {})
+        return self._cache[0]
+
     def _current(self, controller) -> bool:
         """The column's last result is for the documents in the panel now."""
-        return controller.last_run is not None and controller.documents == self.w.documents_panel.documents()
+        docs = self._documents()
+        known = self._cache[1]
+        key = (id(controller), id(controller.last_run))
+        if key not in known:
+            known[key] = controller.last_run is not None and controller.documents == docs
+        return known[key]
 
     def _compare_column(self, controller, name: str, docs):
         from app.ui.compare_model import CompareColumn
@@ -301,7 +319,7 @@ class CompareSetup(QObject):
         badge = f" · ⚠{len(warnings)}" if warnings else ""
         notes = "".join(f"\n⚠ {x.message}" for x in warnings.values())
         tooltip = f"{spec.name}\n{where}{notes}"
-        if run is not None and controller.documents == docs:
+        if self._current(controller):
             return CompareColumn(name + badge, run, "", tooltip)
         return CompareColumn(name + badge, None, self._reason(controller), tooltip)
 
@@ -320,7 +338,7 @@ class CompareSetup(QObject):
             return
         from app.ui.preview_pane import PreviewEntry
 
-        docs = self.w.documents_panel.documents()
+        docs = self._documents()
         if doc is None or doc >= len(docs):
             self.preview.show_document(None, None)
             return
