@@ -22,10 +22,13 @@ MIN_BAR = 16
 
 
 class CompareCellDelegate(QStyledItemDelegate):
-    """``rank`` (bold) · ``Δ`` (green up / red down) · bar · score. Drops the score text, then the Δ, when
-    the cell is too narrow (the tooltip has everything)."""
+    """Result cells: ``rank`` (bold) · ``Δ`` (green up / red down) · bar · score; drops the score text, then
+    the Δ, when the cell is too narrow (the tooltip has everything). Other columns: ordinary text."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        if index.column() < FIRST_RUN_COL:  # the number and the text: ordinary (wrapping) text
+            super().paint(painter, option, index)
+            return
         fraction = index.data(BarRole)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.save()

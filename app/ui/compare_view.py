@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,16 +37,6 @@ from app.ui.row_fit import fit_row_height
 MAX_LINES = 3
 RUN_SHARE = 0.6  # of the table's width, at most, for the result columns (the document text gets the rest)
 RUN_COL_CHARS = (9, 24)  # a result column's width in characters: at least (rank + bar), at most
-
-
-class _Cell(CompareCellDelegate):
-    """Result cells painted as bars; the # and document columns as ordinary (wrapping) text."""
-
-    def paint(self, painter, option, index) -> None:
-        if index.column() >= FIRST_RUN_COL:
-            super().paint(painter, option, index)
-        else:
-            super(CompareCellDelegate, self).paint(painter, option, index)
 
 
 class CompareView(QWidget):
@@ -81,7 +71,7 @@ class CompareView(QWidget):
         view = QTableView(self)
         view.setHorizontalHeader(CompareHeader(view))
         view.setModel(self.model)
-        view.setItemDelegate(_Cell(view))
+        view.setItemDelegate(CompareCellDelegate(view))
         view.setSortingEnabled(True)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -94,7 +84,7 @@ class CompareView(QWidget):
         view.verticalHeader().hide()
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         view.selectionModel().currentRowChanged.connect(self._on_current)
-        view.resizeEvent = self._wrap_resize(view.resizeEvent)
+        view.viewport().installEventFilter(self)
         return view
 
     # -- inputs -----------------------------------------------------------------------------------
@@ -180,12 +170,11 @@ class CompareView(QWidget):
             self._selected = doc
             self.documentSelected.emit(doc)
 
-    def _wrap_resize(self, original):
-        def resize(event) -> None:
-            original(event)
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
             self._fit_rows()
-        return resize
+        return False
 
     def _fit_columns(self) -> None:
         header, fm = self.view.horizontalHeader(), self.view.fontMetrics()

@@ -37,7 +37,7 @@ class CompareSetup(QObject):
         self._user_choice: bool | None = None  # the user's pick of the comparison view, once made
         self._hid_documents = False  # the Documents panel was hidden by the automatic switch
         self._preview_choice: bool | None = None  # the user's pick for the preview, once made
-        self._docs_width = 0  # the Documents panel's width before it was hidden
+        self._docs_width = self._preview_width = 0  # their widths before they were hidden
         self._cache: tuple[list, dict] | None = None  # (documents, {(column, run): results are current})
         self._normalized = True
         self._view = self._preview_pane = None
@@ -164,7 +164,7 @@ class CompareSetup(QObject):
 
             self._view = CompareView()
             self._view.set_normalized(self._normalized)
-            self._view.documentSelected.connect(self.select)
+            self._view.documentSelected.connect(lambda doc: self.select(doc, self._view.view))
             self.stack.addWidget(self._view)
             self.refresh()
         return self._view
@@ -184,9 +184,6 @@ class CompareSetup(QObject):
         splitter, panel = self.w._middle, self.w.documents_panel
         if panel.isHidden() == visible:  # a change (isHidden: hidden explicitly, even before the window shows)
             sizes = splitter.sizes()
-            if not self.preview_slot.isHidden() and sizes[2] == 0:  # shown but not laid out yet: its share
-                sizes[2] = int(sum(sizes) * PREVIEW_SHARE)
-                sizes[1] = max(0, sizes[1] - sizes[2])
             if not visible:
                 self._docs_width = sizes[0]
                 panel.setVisible(False)
@@ -210,11 +207,21 @@ class CompareSetup(QObject):
         self._set_preview_visible(on)
 
     def _set_preview_visible(self, on: bool) -> None:
+        """Show or hide the preview; its width comes from the results and goes back to them."""
+        if on == (not self.preview_slot.isHidden()):
+            return
+        splitter = self.w._middle
+        sizes = splitter.sizes()
         if on:
             self.preview.show()
-        self.preview_slot.setVisible(on)
-        if on:
+            width = self._preview_width or int(sum(sizes) * PREVIEW_SHARE)
+            self.preview_slot.setVisible(True)
+            splitter.setSizes([sizes[0], max(0, sizes[1] - width), width])
             self._preview(self.selected)
+        else:
+            self._preview_width = sizes[2]
+            self.preview_slot.setVisible(False)
+            splitter.setSizes([sizes[0], sizes[1] + sizes[2], 0])
 
     def _show_compare(self, on: bool) -> None:
         self.stack.setCurrentWidget(self.view if on else self.w.columns)  # self.view builds it if needed
@@ -229,35 +236,37 @@ class CompareSetup(QObject):
             self._sync(self.selected)
 
     # -- the shared selection ---------------------------------------------------------------------
-    def select(self, doc: int | None) -> None:
-        """Select document ``doc`` (index in the Documents panel) in every view and preview it."""
+    def select(self, doc: int | None, source=None) -> None:
+        """Select document ``doc`` (index in the Documents panel) in every view but ``source`` (the view the
+        user selected it in, left as it is: e.g. a multi-selection in the Documents panel) and preview it."""
         if self._syncing or doc == self.selected:
             return
         self.selected = doc
-        self._sync(doc)
+        self._sync(doc, source)
         if doc is not None:
             self.documentSelected.emit(doc)
 
     def _from_documents(self, row: int) -> None:
-        self.select(row if row >= 0 else None)
+        self.select(row if row >= 0 else None, self.w.documents_panel.view)
 
     def _from_drift(self, row: int) -> None:
         doc = self.w.drift_panel.model.document_at(row)
         if doc is not None:
-            self.select(doc)
+            self.select(doc, self.w.drift_panel.view)
 
     def _from_column(self, widget, current) -> None:
         if current.isValid() and self._current(widget.controller):
-            self.select(widget.model.document_order()[current.row()])
+            self.select(widget.model.document_order()[current.row()], widget.view)
 
-    def _sync(self, doc: int | None) -> None:
+    def _sync(self, doc: int | None, source=None) -> None:
         self._syncing = True
         try:
-            if self._view is not None:
+            if self._view is not None and source is not self._view.view:
                 self._view.select_document(doc)
-            self._sync_documents(doc)
-            self._sync_columns(doc)
-            self._sync_drift(doc)
+            if source is not self.w.documents_panel.view:
+                self._sync_documents(doc)
+            self._sync_columns(doc, source)
+            self._sync_drift(doc, source)
         finally:
             self._syncing = False
         self._preview(doc)
@@ -270,8 +279,10 @@ class CompareSetup(QObject):
         view.selectRow(doc)
         view.scrollTo(view.model().index(doc, 0))
 
-    def _sync_columns(self, doc: int | None) -> None:
+    def _sync_columns(self, doc: int | None, source=None) -> None:
         for widget in self.w.columns.widgets:
+            if widget.view is source:
+                continue
             order = widget.model.document_order() if self._current(widget.controller) else []
             if doc is None or doc >= len(order):
                 widget.view.clearSelection()
@@ -280,10 +291,12 @@ class CompareSetup(QObject):
             widget.view.selectRow(row)
             widget.view.scrollTo(widget.model.index(row, 0))
 
-    def _sync_drift(self, doc: int | None) -> None:
+    def _sync_drift(self, doc: int | None, source=None) -> None:
         drift = self.w.drift_panel
         row = drift.model.row_of_document(doc) if doc is not None else None
         drift.scatter.set_selected(doc if doc is not None and doc < len(drift.scatter.rows) else None)
+        if source is drift.view:
+            return
         if row is None:
             drift.view.clearSelection()
         else:

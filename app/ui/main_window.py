@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         middle.setStretchFactor(0, 1)
         middle.setStretchFactor(1, 3)
         middle.setStretchFactor(2, 1)
-        middle.setSizes([300, 800, 300])
+        middle.setSizes([360, 1040, 0])
         self._middle = middle
         vertical = QSplitter(Qt.Orientation.Vertical, central)
         vertical.addWidget(middle)
@@ -102,8 +102,8 @@ class MainWindow(QMainWindow):
             width = max(min(1680, int(size[0] * 0.94)), min(1000, size[0]))
             height = max(min(980, int(size[1] * 0.92)), min(640, size[1]))
         self.resize(width, height)
-        docs, preview = int(width * 0.24), int(width * 0.21)
-        self._middle.setSizes([docs, width - docs - preview, preview])
+        docs = int(width * 0.28)
+        self._middle.setSizes([docs, width - docs, 0])  # the preview takes its share when shown
 
     # -- columns ----------------------------------------------------------------------------------
     def column_specs(self) -> list[ColumnSpec]:

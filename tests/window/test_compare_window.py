@@ -89,6 +89,10 @@ def test_selecting_a_row_selects_the_document_everywhere(qtbot, window, fixtures
     drift.scatter.picked.emit(last)
     assert _selected_doc(view) == last and drift.scatter.selected == last
     assert window.documents_panel.view.selected_rows() == [last]
+    # a multi-selection in the Documents panel (to remove or move them) is left alone
+    window.documents_panel.view.select_rows([1, 3])
+    assert window.documents_panel.view.selected_rows() == [1, 3]
+    assert _selected_doc(view) in (1, 3)
 
 
 def test_few_columns_keep_the_columns_view_and_the_toggle_switches(qtbot, window, fixtures_dir):

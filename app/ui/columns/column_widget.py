@@ -30,7 +30,7 @@ from app.ui.columns.results_model import (
 )
 from app.ui.columns.score_delegate import ScoreBarDelegate
 from app.ui.progress_bar import LazyProgressBar
-from app.ui.row_fit import fit_row_height
+from app.ui.row_fit import keep_rows_fitted
 from app.ui.titles import ElidedLabel
 
 STYLE = """
@@ -124,8 +124,7 @@ class ColumnWidget(QFrame):
         view.verticalHeader().hide()
         view.verticalHeader().setDefaultSectionSize(22)
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        view.resizeEvent = self._fit_rows_after(view.resizeEvent)
-        self.model.modelReset.connect(lambda: fit_row_height(view))
+        keep_rows_fitted(view)
         header = view.horizontalHeader()
         # Fixed widths: ResizeToContents would ask every row for its size hint (slow with 10,000 rows).
         header.setSectionResizeMode(COL_RANK, QHeaderView.ResizeMode.Interactive)
@@ -201,12 +200,6 @@ class ColumnWidget(QFrame):
             self.badge.setText(f"⚠ {len(warnings)}")
             items = "".join(f"<li><b>{escape(w.code)}</b>: {escape(w.message)}</li>" for w in warnings.values())
             self.badge.setToolTip(f"<p>Scores may differ from the reference implementation:</p><ul>{items}</ul>")
-
-    def _fit_rows_after(self, original):
-        def resize(event) -> None:
-            original(event)
-            fit_row_height(self.view)
-        return resize
 
     def set_grade_text(self, text: str) -> None:
         """Show (or with '' hide) the line with this column's metrics on the user's grades."""
