@@ -165,6 +165,7 @@ class ScoreRun:
                     "truncated": r.truncated,
                     "tokens": r.token_count,
                     **({"chunk": r.chunk_index, "chunks": r.chunk_count} if r.chunk_count > 1 else {}),
+                    **({"span": list(r.span)} if r.span is not None else {}),
                 }
                 for r in ranked
             ],

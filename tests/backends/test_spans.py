@@ -43,6 +43,8 @@ def test_cut_document_span_is_what_the_model_read(load_backend, fixtures_dir, mo
     alone = b.score(QUERY, [LONG[: cut.span[1]]], options).results[0]
     assert alone.raw_score == pytest.approx(cut.raw_score, abs=2e-3)
     assert b.score(QUERY, [LONG[: cut.span[1] // 2]], options).results[0].raw_score != cut.raw_score
+    by_index = {r["index"]: r for r in run.to_json()["results"]}  # what `score --json` prints
+    assert by_index[0]["span"] == [0, cut.span[1]] and "span" not in by_index[1]
 
 
 @pytest.mark.parametrize("model,backend,file", CASES, ids=lambda v: str(v))
