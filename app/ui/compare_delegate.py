@@ -3,7 +3,7 @@ a header whose column titles are cut part by part over two lines (``app.ui.title
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -14,11 +14,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.columns.results_model import DOWN, UP, arrow
-from app.ui.compare_model import FIRST_RUN_COL, BarRole, MoveRole, RefRole, ScoreTextRole
+from app.ui.compare_model import FIRST_RUN_COL, CellRole, RefRole
 from app.ui.titles import fit_lines
 
 RANK_CHARS, MOVE_CHARS, SCORE_CHARS = 4, 4, 7
 MIN_BAR = 16
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 class CompareCellDelegate(QStyledItemDelegate):
@@ -29,53 +31,53 @@ class CompareCellDelegate(QStyledItemDelegate):
         if index.column() < FIRST_RUN_COL:  # the number and the text: ordinary (wrapping) text
             super().paint(painter, option, index)
             return
-        fraction = index.data(BarRole)
+        rank, fraction, move, score, is_ref = index.data(CellRole)  # one model call per cell
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.save()
+        palette = option.palette
+        accent = palette.color(QPalette.ColorRole.Highlight)
         if selected:
-            painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.Highlight))
-        elif index.data(RefRole):
-            shade = QColor(option.palette.color(QPalette.ColorRole.Highlight))
-            shade.setAlpha(18)
-            painter.fillRect(option.rect, shade)
-        text_color = option.palette.color(QPalette.ColorRole.HighlightedText if selected
-                                          else QPalette.ColorRole.Text)
+            painter.fillRect(option.rect, accent)
+        elif is_ref:
+            painter.fillRect(option.rect, QColor(accent.red(), accent.green(), accent.blue(), 18))
+        text_color = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         fm = option.fontMetrics
         char = self._char_width(fm)
         rect = option.rect.adjusted(3, 0, -3, 0)
+        top, height = rect.top(), rect.height()
         rank_w, move_w, score_w = char * RANK_CHARS, char * MOVE_CHARS, char * SCORE_CHARS
-        bold = QFont(option.font)
-        bold.setBold(True)
-        painter.setFont(bold)
+        painter.setFont(self._bold(option.font))
         painter.setPen(text_color)
-        rank_rect = QRect(rect.left(), rect.top(), rank_w - 4, rect.height())
-        painter.drawText(rank_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                         str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+        painter.drawText(QRect(rect.left(), top, rank_w - 4, height), RIGHT, rank)
         painter.setFont(option.font)
         if fraction is None:  # no result in this column
-            painter.restore()
             return
         left = rect.left() + rank_w
         free = rect.right() - left
-        show_move = free >= move_w + MIN_BAR
         show_score = free >= move_w + MIN_BAR + score_w
-        move = index.data(MoveRole)
-        if show_move:
-            color = text_color if selected or not move else (UP if move > 0 else DOWN)
-            painter.setPen(color)
-            painter.drawText(QRect(left, rect.top(), move_w - 4, rect.height()),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), arrow(move))
+        if free >= move_w + MIN_BAR:
+            painter.setPen(text_color if selected or not move else (UP if move > 0 else DOWN))
+            painter.drawText(QRect(left, top, move_w - 4, height), LEFT, arrow(move))
             left += move_w
         right = rect.right() - (score_w if show_score else 0)
         bar_h = min(12, max(6, fm.height() - 4))
-        track = QRectF(left, rect.center().y() - bar_h / 2 + 1, max(0, right - left - 4), bar_h)
-        _bar(painter, option, track, float(fraction), selected)
+        bar_top = rect.center().y() - bar_h // 2 + 1
+        width = max(0, right - left - 4)
+        bar = text_color if selected else accent
+        painter.fillRect(QRect(left, bar_top, width, bar_h), QColor(bar.red(), bar.green(), bar.blue(), 45))
+        if fraction > 0 and width > 0:
+            painter.fillRect(QRect(left, bar_top, max(2, round(width * fraction)), bar_h), bar)
         if show_score:
             painter.setPen(text_color)
-            painter.drawText(QRect(right, rect.top(), score_w, rect.height()),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             str(index.data(ScoreTextRole) or ""))
-        painter.restore()
+            painter.drawText(QRect(right, top, score_w, height), RIGHT, score)
+
+    def _bold(self, font: QFont) -> QFont:
+        """``font`` in bold, made once per font."""
+        key = font.key()
+        if getattr(self, "_bold_font", (None,))[0] != key:
+            bold = QFont(font)
+            bold.setBold(True)
+            self._bold_font = (key, bold)
+        return self._bold_font[1]
 
     def _char_width(self, fm) -> int:
         """The width of "0" in ``fm`` (asked once per font, not once per painted cell)."""
@@ -87,21 +89,6 @@ class CompareCellDelegate(QStyledItemDelegate):
     def sizeHint(self, option, index) -> QSize:
         char = self._char_width(option.fontMetrics)
         return QSize(char * (RANK_CHARS + MOVE_CHARS + SCORE_CHARS) + MIN_BAR * 3, option.fontMetrics.height() + 6)
-
-
-def _bar(painter: QPainter, option, track: QRectF, fraction: float, selected: bool) -> None:
-    accent = QColor(option.palette.color(QPalette.ColorRole.HighlightedText if selected
-                                         else QPalette.ColorRole.Highlight))
-    base = QColor(accent)
-    base.setAlpha(45)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(base)
-    painter.drawRoundedRect(track, 2, 2)
-    if fraction > 0 and track.width() > 0:
-        painter.setBrush(accent)
-        painter.drawRoundedRect(QRectF(track.left(), track.top(), max(1.5, track.width() * fraction),
-                                       track.height()), 2, 2)
 
 
 class CompareHeader(QHeaderView):

@@ -31,6 +31,8 @@ DocIndexRole = Qt.ItemDataRole.UserRole + 3
 MoveRole = Qt.ItemDataRole.UserRole + 4
 ScoreTextRole = Qt.ItemDataRole.UserRole + 5
 RefRole = Qt.ItemDataRole.UserRole + 6  # True in the reference column's cells
+# everything the cell painter draws, in one call: (rank text, bar 0..1 or None, move or None, score text, is ref)
+CellRole = Qt.ItemDataRole.UserRole + 7
 
 PREVIEW_CHARS = 400
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -209,6 +211,11 @@ class CompareTableModel(QAbstractTableModel):
 
     def _run_data(self, k: int, doc: int, role):
         col = self._cols[k]
+        if role == CellRole:
+            if not col.ranks:
+                return "–", None, None, "", k == self._ref
+            return (str(col.ranks[doc]), self._fraction(col, doc), self.move(k, doc),
+                    format_score(self._value(col, doc), self._normalized), k == self._ref)
         if role == RefRole:
             return k == self._ref
         if not col.ranks:

@@ -136,8 +136,19 @@ class CompareSetup(QObject):
         if self._view is not None:
             self._view.set_normalized(normalized)
 
+    def refresh_soon(self) -> None:
+        """``refresh`` in a later event-loop turn: after a column's results, the window's drift and token
+        counts take one turn and the comparison its own, so neither keeps the loop waiting long."""
+        self._soon.start()
+
+    @property
+    def pending(self) -> bool:
+        """A refresh is scheduled and has not run yet."""
+        return self._soon.isActive()
+
     def refresh(self) -> None:
         """Results, documents or the reference changed: update the comparison, re-select, re-preview."""
+        self._soon.stop()
         self._cache = None
         docs = self._documents()
         controllers = self.w.column_controllers()

@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
         self._derived_refresh.stop()
         done = [(c.spec.name, c.last_run, c.documents) for c in self.column_controllers() if c.last_run]
         self.drift_panel.set_columns(done)
-        self.compare.refresh()
+        self.compare.refresh_soon()
         self._update_token_info()
         self._update_grade_metrics()
 

@@ -16,6 +16,8 @@ def fit_row_height(view: QTableView, max_lines: int = 3) -> int:
     room = view.viewport().height()
     lines = next((n for n in range(max_lines, 1, -1) if rows * (n * line + 6) <= room), 1)
     view.verticalHeader().setDefaultSectionSize(lines * line + (6 if lines > 1 else 3))
+    if view.wordWrap() != (lines > 1):  # one line: elide, do not lay out wrapped text (several times faster)
+        view.setWordWrap(lines > 1)
     return lines
 
 

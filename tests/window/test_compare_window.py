@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
-from uihelpers import run_and_wait, set_input
+from uihelpers import run_and_wait as run_columns
+from uihelpers import set_input
 
 from app.core.serialize import ColumnSpec
 from app.core.types import BackendConfig, ChunkOptions, Document, ScoreOptions
@@ -24,6 +25,12 @@ DOCS = [Document(t) for t in (
 def _five_columns(window, fixtures_dir):
     model = str(fixtures_dir / "tiny-bert")
     return [window.add_column(BackendConfig(model, backend, file=file)) for backend, file in FIVE]
+
+
+def run_and_wait(qtbot, window) -> None:
+    """Run every column; return once the comparison has followed (it refreshes one event-loop turn later)."""
+    run_columns(qtbot, window)
+    qtbot.waitUntil(lambda: not window.compare.pending, timeout=5000)
 
 
 def _selected_doc(view) -> int | None:
