@@ -52,9 +52,9 @@ def read_text(result: DocResult | None, length: int) -> str:
     if result.chunk_count > 1:
         where = f" · {span[0]:,}–{span[1]:,}" if span else ""
         return f"chunk {(result.chunk_index or 0) + 1}/{result.chunk_count}{where}"
+    if span:  # cut at the model's limit, or at the column's max_doc_tokens
+        return f"{CUT} {span[1]:,} of {length:,} chars"
     if result.truncated:
-        if span:
-            return f"{CUT} {span[1]:,} of {length:,} chars"
         return f"{CUT} cut at the model's limit"
     return "all"
 
@@ -67,9 +67,9 @@ def read_tooltip(result: DocResult | None, length: int) -> str:
         where = f", characters {span[0]:,} to {span[1]:,}" if span else ""
         return (f"Long-document mode: chunk {(result.chunk_index or 0) + 1} of {result.chunk_count} decided "
                 f"the score{where} (highlighted when this column is marked)")
-    if result.truncated:
+    if result.truncated or span:
         where = f"the first {span[1]:,} of {length:,} characters" if span else "the start"
-        return f"The model read only {where}: the rest was cut at its token limit (use chunking)"
+        return f"The model read only {where}: the rest was cut at the token limit (use chunking)"
     return "The model read the whole document"
 
 
@@ -82,7 +82,7 @@ def document_html(text: str, result: DocResult | None) -> str:
     if result.chunk_count > 1:
         body = (escape(text[:start]) + f'<span style="{CHUNK_STYLE}">' + escape(text[start:end]) + "</span>"
                 + escape(text[end:]))
-    elif result.truncated:
+    elif end < len(text):  # the unread end
         body = (escape(text[:end]) + f' <b style="color:#cf222e">{CUT}</b> '
                 + f'<span style="{UNREAD_STYLE}">' + escape(text[end:]) + "</span>")
     else:
