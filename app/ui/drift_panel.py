@@ -123,6 +123,8 @@ class DriftPanel(QWidget):
         self._job: Job | None = None
         self._columns: list[tuple[str, ScoreRun, list[Document]]] = []
         self._normalized = True
+        self._stale_note = ""  # "stale: query changed — Run" when the compared results are out of date
+        self._summary = ""
         self.current: Drift | None = None
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -213,10 +215,21 @@ class DriftPanel(QWidget):
         if generation != self._generation:
             return
         self.current = result
-        self.summary.setText(f"{result.summary()} · {len(result.rank_changed)} of {n} documents change rank "
-                             f"({kind} scores)")
+        self._summary = (f"{result.summary()} · {len(result.rank_changed)} of {n} documents change rank "
+                         f"({kind} scores)")
+        self._show_summary()
         self.model.set_rows(rows)
         self.scatter.set_rows(rows, kind)
+
+    def set_stale_note(self, note: str) -> None:
+        """Say after the summary that the compared results are out of date ('' when they are current)."""
+        if note != self._stale_note:
+            self._stale_note = note
+            self._show_summary()
+
+    def _show_summary(self) -> None:
+        if self.current is not None:
+            self.summary.setText(f"{self._summary} · ⟳ {self._stale_note}" if self._stale_note else self._summary)
 
     def _select_picked(self, index: int) -> None:
         """A click on a dot selects and shows that document's row in the table."""

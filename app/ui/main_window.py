@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # Each thread only waits on one column's worker process (the work happens there), so one thread per column
 # that can run at once; 32 columns is far more than fits on a screen.
 COLUMN_THREADS = 32
+INPUT_PROBLEM = object()  # the banner's cause for "the query is empty" and the like: cleared once fixed
 
 
 class MainWindow(QMainWindow):
@@ -67,6 +68,13 @@ class MainWindow(QMainWindow):
         self._finish_run.timeout.connect(self._run_finished)
         self.documents_panel.grades_changed.connect(self._update_grade_metrics)
         self.documents_panel.changed.connect(self._update_grade_metrics)
+        # Stale marking follows every edit of the inputs, coalesced (typing a word checks once)
+        self._stale_check = QTimer(self)
+        self._stale_check.setSingleShot(True)
+        self._stale_check.setInterval(30)
+        self._stale_check.timeout.connect(self.mark_stale)
+        self.query_panel.changed.connect(self._stale_check.start)
+        self.documents_panel.changed.connect(self._documents_changed)
         self._fit_to_screen()
 
     def _build_layout(self) -> None:
@@ -125,6 +133,7 @@ class MainWindow(QMainWindow):
         controller.runFinished.connect(lambda _run: self._results_changed(deferred=True))
         controller.infoChanged.connect(lambda _info: self._update_instruction())
         controller.specChanged.connect(lambda _spec: self._columns_changed())
+        controller.specChanged.connect(lambda _spec: self._stale_check.start())
         controller.jobDone.connect(lambda c=controller: self._job_done(c))
         self.columns.add(widget)
         self.compare.column_added(widget)
@@ -137,6 +146,7 @@ class MainWindow(QMainWindow):
         self.columns.remove(widget)
         self._running.discard(controller)
         self._retired.append(controller)
+        self.message_bar.clear_cause(controller)  # e.g. "Column 'x' failed": that column is gone
         controller.jobDone.connect(lambda c=controller: self._retire(c))
         threading.Thread(target=controller.shutdown, name="column-shutdown", daemon=True).start()
         if not controller.busy:
@@ -160,7 +170,7 @@ class MainWindow(QMainWindow):
         query, docs = self.query_panel.query(), self.documents_panel.documents()
         problem = self._input_problem(query, docs)
         if problem:
-            self.message_bar.show_message(problem, "error")
+            self.message_bar.show_message(problem, "error", cause=INPUT_PROBLEM)
             return False
         self.message_bar.clear()
         instruction = self.query_panel.instruction_text() or None
@@ -197,7 +207,9 @@ class MainWindow(QMainWindow):
         self._running.discard(controller)
         if controller.state == states.FAILED:
             self.message_bar.show_message(f"Column '{controller.spec.name}' failed: {controller.message}",
-                                          "error")
+                                          "error", cause=controller)
+        elif controller.state == states.DONE:
+            self.message_bar.clear_cause(controller)  # its earlier failure is gone
         self._update_run_state()
         if not self._running:
             # Drift and token counts in a later event-loop turn, so the results' own frame is painted first
@@ -256,6 +268,30 @@ class MainWindow(QMainWindow):
         self.compare.refresh_soon()
         self._update_token_info()
         self._update_grade_metrics()
+        self.mark_stale()
+
+    def _documents_changed(self) -> None:
+        self._update_token_info()  # e.g. Undo brings back the scored list: its token counts come back too
+        self._stale_check.start()
+
+    def mark_stale(self) -> None:
+        """Dim each column whose results were scored for other inputs, say why, and tell the drift panel."""
+        from app.ui.staleness import drift_note, stale_reason
+
+        self._stale_check.stop()
+        query, docs = self.query_panel.query(), self.documents_panel.documents()
+        instruction = self.query_panel.instruction_text() or None
+        reasons = []
+        for c in self.column_controllers():
+            failed = c.state == states.FAILED
+            reason = "" if failed else stale_reason(c, query, instruction, docs,
+                                                        lambda c=c: _instruction_aware(c))
+            self.columns.widgets[len(reasons)].set_stale(reason)
+            reasons.append((reason, len(c.documents) if c.last_run and not failed else 0))
+        scored = max((n for _r, n in reasons), default=0)
+        self.drift_panel.set_stale_note(drift_note([r for r, _n in reasons], scored, len(docs)))
+        if self.message_bar.cause is INPUT_PROBLEM and not self._input_problem(query, docs):
+            self.message_bar.clear()
 
     def _update_grade_metrics(self) -> None:
         """Each column's NDCG / MRR on the user's grades (only for results of the current documents)."""

@@ -209,7 +209,7 @@ class WindowActions:
         w.set_reference_index(session.reference)
         for widget, run in zip(widgets, session.results):
             if run is not None and len(run.results) == len(docs):
-                widget.controller.restore(run, docs)
+                widget.controller.restore(run, docs, session.query.strip(), session.instruction or None)
         w._results_changed()
 
     def save_session_to(self, path: str | Path) -> Path:

@@ -7,6 +7,7 @@ from html import escape
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
+    QGraphicsOpacityEffect,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,6 +39,7 @@ QFrame#column { border: 1px solid palette(mid); border-radius: 4px; }
 QFrame#column[failed="true"] { border: 2px solid #cf222e; }
 QLabel#error { color: #cf222e; }
 QLabel#badge { color: #9a6700; font-weight: bold; }
+QLabel#stale { background: #fff8c5; color: #7a4b00; border-radius: 3px; padding: 1px 4px; }
 """
 
 
@@ -71,6 +73,11 @@ class ColumnWidget(QFrame):
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         layout.addWidget(self.error)
+        self.stale = QLabel(self)  # "query changed — Run": the results below are dimmed
+        self.stale.setObjectName("stale")
+        self.stale.setToolTip("These results were scored for other inputs; Run scores the current ones.")
+        self.stale.hide()
+        layout.addWidget(self.stale)
         layout.addWidget(self._build_view(), 1)
         self.footer = QLabel(self)
         layout.addWidget(self.footer)
@@ -191,8 +198,13 @@ class ColumnWidget(QFrame):
             device = run.device if run is not None else info.device
             self.detail.setText(f"{info.family} · {info.precision} · {device}")
             self.detail.setToolTip(f"family {info.family}, precision {info.precision}, device used: {device}")
+        elif run is not None and c.restored:
+            self.detail.setText(f"{run.family} · {run.device} · restored from session")
+            self.detail.setToolTip("These results were saved with the session; the model is loaded at the "
+                                   "next Run.")
         else:
             self.detail.setText("Not loaded yet: Run loads the model.")
+            self.detail.setToolTip("")
         warnings = {w.code: w for w in (info.warnings if info else ())}
         warnings.update({w.code: w for w in (run.warnings if run else ())})
         self.badge.setVisible(bool(warnings))
@@ -200,6 +212,22 @@ class ColumnWidget(QFrame):
             self.badge.setText(f"⚠ {len(warnings)}")
             items = "".join(f"<li><b>{escape(w.code)}</b>: {escape(w.message)}</li>" for w in warnings.values())
             self.badge.setToolTip(f"<p>Scores may differ from the reference implementation:</p><ul>{items}</ul>")
+
+    def set_stale(self, reason: str) -> None:
+        """Dim the results and say why they are out of date ('' shows them as current)."""
+        if reason == self.stale_reason():
+            return
+        self.stale.setText(f"⟳ {reason}" if reason else "")
+        self.stale.setVisible(bool(reason))
+        if reason:
+            effect = QGraphicsOpacityEffect(self.view)
+            effect.setOpacity(0.45)
+            self.view.setGraphicsEffect(effect)
+        else:
+            self.view.setGraphicsEffect(None)
+
+    def stale_reason(self) -> str:
+        return self.stale.text()[2:] if self.stale.text() else ""
 
     def set_grade_text(self, text: str) -> None:
         """Show (or with '' hide) the line with this column's metrics on the user's grades."""

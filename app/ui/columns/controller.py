@@ -46,6 +46,11 @@ class ColumnController(QObject):
         self.info: ModelInfo | None = None
         self.last_run: ScoreRun | None = None
         self.documents: list[Document] = []
+        # What ``last_run`` was scored with (the window compares them with its inputs to mark results stale)
+        self.query = ""
+        self.instruction: str | None = None
+        self.run_spec: ColumnSpec | None = None
+        self.restored = False  # last_run came from a saved session, not from this model in this window
         self.message = ""
 
     @property
@@ -87,7 +92,7 @@ class ColumnController(QObject):
         job.signals.errored.connect(self._on_errored)
         job.signals.finished.connect(self._on_finished)
         self._job, self.job_kind = job, "run"
-        self._pending_docs = list(docs)
+        self._pending = (list(docs), query, instruction, spec)
         self._set_state(LOADING if self._worker.info is None or self._worker.config != spec.config
                         else RUNNING)
         self.progressChanged.emit(0, 0)
@@ -108,9 +113,11 @@ class ColumnController(QObject):
         self._runner.submit(job)
         return job
 
-    def restore(self, run: ScoreRun, documents: Sequence[Document]) -> None:
+    def restore(self, run: ScoreRun, documents: Sequence[Document], query: str = "",
+                instruction: str | None = None) -> None:
         """Show a saved run (from a session) as this column's last result; the model is not loaded."""
         self.last_run, self.documents, self.message = run, list(documents), ""
+        self.query, self.instruction, self.run_spec, self.restored = query, instruction, self._spec, True
         self._set_state(DONE)
         self.runFinished.emit(run)
 
@@ -135,7 +142,8 @@ class ColumnController(QObject):
             if self.state == LOADING:
                 self._set_state(RUNNING)
             return
-        self.last_run, self.documents, self.message = value, self._pending_docs, ""
+        self.documents, self.query, self.instruction, self.run_spec = self._pending
+        self.last_run, self.message, self.restored = value, "", False
         self._set_state(DONE)
         self.runFinished.emit(value)
 
