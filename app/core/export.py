@@ -1,7 +1,9 @@
 """Export results of N columns (CSV, JSON, Markdown) and copyable snippets (Cohere request, CLI command).
 
-``columns`` everywhere is a sequence of ``(display name, ScoreRun)`` for the same documents, in input order.
-Rows are ordered by the rank in column ``order_by`` (the reference column; default the first). Qt-free.
+``columns`` everywhere is a sequence of :class:`ExportColumn` (or plain ``(display name, ScoreRun)`` pairs)
+for the same documents, in input order; a column without results (failed, stale) is kept, with its error.
+Rows are ordered by the rank in column ``order_by`` (the reference column; default the first with results).
+An :class:`ExportContext` adds what reproduces the export (query, instruction, scale, runtimes). Qt-free.
 """
 
 from __future__ import annotations
@@ -16,33 +18,50 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.core.errors import BadInputError
+from app.core.export_meta import (
+    ExportColumn,
+    ExportContext,
+    as_columns,
+    column_meta,
+    context_meta,
+    csv_preamble,
+    markdown_columns,
+    markdown_context,
+)
 from app.core.serialize import ColumnSpec
 from app.core.types import Document, ScoreOptions, ScoreRun
 
-NamedRuns = Sequence[tuple[str, ScoreRun]]
+NamedRuns = Sequence  # of ExportColumn, or of (display name, ScoreRun) pairs
 PREVIEW_CHARS = 60
 PROGRAM = "rerank-playground"
 FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
 
 
-def _check(documents: Sequence[Document], columns: NamedRuns, order_by: int) -> None:
-    if not columns:
-        raise BadInputError("There are no results to export yet. Run the columns first.")
+def _check(documents: Sequence[Document], columns: list[ExportColumn], order_by: int) -> int:
+    """Validate; return the index of the column whose ranking orders the rows (the first one with results
+    when ``order_by`` has none)."""
+    if not columns or all(c.run is None for c in columns):
+        why = "; ".join(f"{c.name}: {c.error}" for c in columns if c.error)
+        raise BadInputError("There are no results to export" + (f" ({why})" if why else " yet")
+                            + ". Run the columns first, then export.")
     if not 0 <= order_by < len(columns):
         raise BadInputError(f"Cannot order by column {order_by + 1}: there are only {len(columns)} columns.")
-    for name, run in columns:
-        if len(run.results) != len(documents):
-            raise BadInputError(f'The results of "{name}" are for {len(run.results)} documents but there are '
-                                f"{len(documents)} now. Run again, then export.")
+    for c in columns:
+        if c.run is not None and len(c.run.results) != len(documents):
+            raise BadInputError(f'The results of "{c.name}" are for {len(c.run.results)} documents but there '
+                                f"are {len(documents)} now. Run again, then export.")
+    if columns[order_by].run is None:
+        order_by = next(i for i, c in enumerate(columns) if c.run is not None)
+    return order_by
 
 
-def _ranks(run: ScoreRun) -> dict[int, int]:
+def _ranks(run: ScoreRun | None) -> dict[int, int]:
     """Document index -> 1-based rank in this run."""
-    return {r.index: rank for rank, r in enumerate(run.ranked(), start=1)}
+    return {r.index: rank for rank, r in enumerate(run.ranked(), start=1)} if run is not None else {}
 
 
-def _order(columns: NamedRuns, order_by: int) -> list[int]:
-    return [r.index for r in columns[order_by][1].ranked()]
+def _order(columns: list[ExportColumn], order_by: int) -> list[int]:
+    return [r.index for r in columns[order_by].run.ranked()]
 
 
 def _fmt(x: float) -> str:
@@ -50,35 +69,59 @@ def _fmt(x: float) -> str:
 
 
 def results_to_csv(documents: Sequence[Document], columns: NamedRuns, *, order_by: int = 0,
-                   grades: Sequence[int | None] | None = None) -> str:
-    """One row per document: rank, index, source, grade, text, then score/raw/rank/tokens/truncated per column."""
-    _check(documents, columns, order_by)
-    ranks = [_ranks(run) for _, run in columns]
+                   grades: Sequence[int | None] | None = None, context: ExportContext | None = None) -> str:
+    """One row per document: rank, index, source, grade, text, then score/raw/rank/tokens/truncated per column
+    (empty for a column without results). With ``context``, ``# key: value`` lines come before the header."""
+    columns = as_columns(columns)
+    order_by = _check(documents, columns, order_by)
+    ranks = [_ranks(c.run) for c in columns]
     buf = io.StringIO(newline="")
+    if context is not None:
+        buf.write("\r\n".join(csv_preamble(context, columns)) + "\r\n")
     writer = csv.writer(buf)
     header = ["rank", "index", "source", "grade", "text"]
-    for name, _ in columns:
-        header += [f"{name} score", f"{name} raw score", f"{name} rank", f"{name} tokens", f"{name} truncated"]
+    for c in columns:
+        header += [f"{c.name} score", f"{c.name} raw score", f"{c.name} rank", f"{c.name} tokens",
+                   f"{c.name} truncated"]
     writer.writerow(header)
     for rank, i in enumerate(_order(columns, order_by), start=1):
         grade = grades[i] if grades is not None and grades[i] is not None else ""
         row: list[object] = [rank, i, documents[i].source, grade, documents[i].text]
-        for (_, run), rank_of in zip(columns, ranks):
-            r = run.results[i]
+        for c, rank_of in zip(columns, ranks):
+            if c.run is None:
+                row += [""] * 5
+                continue
+            r = c.run.results[i]
             row += [repr(r.score), repr(r.raw_score), rank_of[i], r.token_count, str(r.truncated).lower()]
         writer.writerow(row)
     return buf.getvalue()
 
 
+def read_csv_export(text: str) -> tuple[dict, list[dict]]:
+    """Parse an export written by :func:`results_to_csv`: (context lines as a dict, rows as dicts)."""
+    lines = text.splitlines(keepends=True)
+    meta, start = {}, 0
+    while start < len(lines) and lines[start].startswith("#"):
+        key, _, value = lines[start][1:].strip().partition(": ")
+        if value:
+            meta[key] = json.loads(value)
+        start += 1
+    return meta, list(csv.DictReader(io.StringIO("".join(lines[start:]))))
+
+
 def results_to_json(documents: Sequence[Document], columns: NamedRuns, *, query: str = "",
-                    grades: Sequence[int | None] | None = None) -> str:
-    """``{"query", "documents": [...], "columns": [{"name", ...Cohere-shaped ranked results}]}``."""
+                    grades: Sequence[int | None] | None = None, context: ExportContext | None = None) -> str:
+    """``{context..., "documents": [...], "columns": [{"name", "status", "error", "model", "settings",
+    "command", ...Cohere-shaped ranked results}]}``."""
+    columns = as_columns(columns)
     _check(documents, columns, 0)
+    context = context or ExportContext(query=query)
     body = {
-        "query": query,
+        **context_meta(context),
         "documents": [{"index": i, "text": d.text, "source": d.source,
                        "grade": grades[i] if grades is not None else None} for i, d in enumerate(documents)],
-        "columns": [{"name": name, **run.to_json()} for name, run in columns],
+        "columns": [{**(c.run.to_json() if c.run is not None else {"results": []}), **column_meta(c)}
+                    for c in columns],
     }
     return json.dumps(_finite(body), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
@@ -94,14 +137,20 @@ def _finite(obj):
 
 
 def results_to_markdown(documents: Sequence[Document], columns: NamedRuns, *, order_by: int = 0,
-                        raw: bool = False) -> str:
-    """A GitHub table: rank, document preview, one score per column (raw logits when ``raw``)."""
-    _check(documents, columns, order_by)
-    lines = ["| Rank | Document | " + " | ".join(_cell(name) for name, _ in columns) + " |",
-             "|---:|---|" + "---:|" * len(columns)]
+                        raw: bool = False, context: ExportContext | None = None) -> str:
+    """A GitHub table: rank, document preview, one score per column (raw logits when ``raw``; '—' for a
+    column without results). With ``context``: query, instruction and scale above, columns' identity below."""
+    columns = as_columns(columns)
+    order_by = _check(documents, columns, order_by)
+    lines = markdown_context(context, columns) if context is not None else []
+    lines += ["| Rank | Document | " + " | ".join(_cell(c.name) for c in columns) + " |",
+              "|---:|---|" + "---:|" * len(columns)]
     for rank, i in enumerate(_order(columns, order_by), start=1):
-        scores = [_fmt(run.results[i].raw_score if raw else run.results[i].score) for _, run in columns]
+        scores = ["—" if c.run is None else _fmt(c.run.results[i].raw_score if raw else c.run.results[i].score)
+                  for c in columns]
         lines.append(f"| {rank} | {_cell(preview(documents[i].text))} | " + " | ".join(scores) + " |")
+    if context is not None:
+        lines += markdown_columns(context, columns)
     return "\n".join(lines) + "\n"
 
 
@@ -116,18 +165,18 @@ def _cell(text: str) -> str:
 
 def write_results(path: str | os.PathLike, documents: Sequence[Document], columns: NamedRuns, *,
                   query: str = "", order_by: int = 0, grades: Sequence[int | None] | None = None,
-                  raw: bool = False) -> Path:
+                  raw: bool = False, context: ExportContext | None = None) -> Path:
     """Write CSV, JSON or Markdown, chosen by the file suffix (.csv, .json, .md)."""
     path = Path(path).expanduser()
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise BadInputError(f"{path.name}: export as .csv, .json or .md.")
     if kind == "csv":
-        text = results_to_csv(documents, columns, order_by=order_by, grades=grades)
+        text = results_to_csv(documents, columns, order_by=order_by, grades=grades, context=context)
     elif kind == "json":
-        text = results_to_json(documents, columns, query=query, grades=grades)
+        text = results_to_json(documents, columns, query=query, grades=grades, context=context)
     else:
-        text = results_to_markdown(documents, columns, order_by=order_by, raw=raw)
+        text = results_to_markdown(documents, columns, order_by=order_by, raw=raw, context=context)
     _write(path, text)
     return path
 

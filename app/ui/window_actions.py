@@ -261,25 +261,31 @@ class WindowActions:
 
     # -- export -----------------------------------------------------------------------------------
     def export_results(self, path: str | Path) -> Path:
-        """Write the columns' last results (same documents as now) as CSV / JSON / Markdown by suffix."""
-        w = self.w
-        docs = w.documents_panel.documents()
-        named = [(c.spec.name, c.last_run) for c in w.column_controllers()
-                 if c.last_run is not None and c.documents == docs]
-        ref = w.reference_index()
-        ref_name = w.column_controllers()[ref].spec.name if ref is not None else None
-        order_by = next((i for i, (name, _) in enumerate(named) if name == ref_name), 0)
-        grades = w.documents_panel.grades() if hasattr(w.documents_panel, "grades") else None
-        return export.write_results(path, docs, named, query=w.query_panel.query().strip(), order_by=order_by,
-                                    grades=grades, raw=not w.normalized)
+        """Write every column (results, or why there are none), the query, instruction, scale, each model's
+        identity and command, and the runtime versions, as CSV / JSON / Markdown by suffix. Blocking (tests,
+        scripts); the menu's export hashes the models off the GUI thread."""
+        from app.ui import results_export
+
+        return results_export.finish(results_export.prepare(self.w, path))
 
     def export_dialog(self, suffix: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self.w, "Export results", str(Path.home() / f"results{suffix}"),
                                               EXPORT_FILTERS[suffix])
         if path:
-            path = path if path.lower().endswith(suffix) else path + suffix
-            if self._try(lambda: self.export_results(path)):
-                self.w.statusBar().showMessage(f"Exported {path}", 6000)
+            self.export_in_background(path if path.lower().endswith(suffix) else path + suffix)
+
+    def export_in_background(self, path: str | Path):
+        """Export without blocking the window (a model's first sha256 can take a while); returns the job."""
+        from app.ui import results_export
+        from app.ui.jobs import Job
+
+        prepared = results_export.prepare(self.w, path)
+        self.w.statusBar().showMessage(f"Exporting {prepared.path.name}…")
+        job = Job(lambda _progress: results_export.finish(prepared))
+        job.signals.returned.connect(lambda out: self.w.statusBar().showMessage(f"Exported {out}", 6000))
+        job.signals.errored.connect(lambda _kind, message: (self.w.statusBar().clearMessage(),
+                                                            self.w.message_bar.show_message(message, "error")))
+        return self.w.runner.submit(job)
 
     # -- models ---------------------------------------------------------------------------------
     def open_models(self):

@@ -109,3 +109,53 @@ def test_score_command_round_trips_through_the_cli_parser(tmp_path):
     assert plain == "rerank-playground score --model /m --backend onnx --device cpu --query q --docs d.txt"
     assert "#" in score_command(ColumnSpec("x", BackendConfig("/m", "onnx"), ScoreOptions(use_template=False)),
                                 "q", "d.txt")
+
+
+def _context(**kw):
+    from app.core.export_meta import ExportContext
+
+    base = dict(query="what is\na cat", instruction="find it", normalized=False, app_version="9.9",
+                runtimes={"onnxruntime": "1.0"}, exported_at="2026-01-01T00:00:00Z", documents_file="/x/d.jsonl")
+    return ExportContext(**{**base, **kw})
+
+
+def _with_failed():
+    from app.core.export_meta import ExportColumn
+
+    ok = ExportColumn("ONNX int8", COLUMNS[0][1], model={"path": "/m", "file": "f.onnx", "sha256": "ab" * 32},
+                      command="rerank-playground score --model /m")
+    failed = ExportColumn("GGUF Q8_0", None, status="failed", error="worker crashed (signal 6)", backend="gguf")
+    return [ok, failed]
+
+
+def test_csv_context_lines_round_trip_and_failed_columns_stay():
+    from app.core.export import read_csv_export
+
+    meta, rows = read_csv_export(results_to_csv(DOCS, _with_failed(), context=_context()))
+    assert meta["query"] == "what is\na cat" and meta["instruction"] == "find it"
+    assert meta["scores"].startswith("raw") and meta["runtimes"] == {"onnxruntime": "1.0"}
+    assert meta['column "ONNX int8"']["model"]["sha256"] == "ab" * 32
+    assert meta['column "GGUF Q8_0"']["error"] == "worker crashed (signal 6)"
+    assert [r["GGUF Q8_0 score"] for r in rows] == ["", "", ""] and rows[0]["ONNX int8 rank"] == "1"
+    assert rows[1]["text"] == "Relativity " * 20  # ordered by the column with results
+
+
+def test_json_and_markdown_carry_the_context():
+    data = json.loads(results_to_json(DOCS, _with_failed(), context=_context()))
+    assert data["query"] == "what is\na cat" and data["score_scale"] == "raw" and data["app_version"] == "9.9"
+    assert [c["status"] for c in data["columns"]] == ["ok", "failed"]
+    assert data["columns"][1]["error"] == "worker crashed (signal 6)" and data["columns"][1]["results"] == []
+    assert data["columns"][0]["model"]["sha256"] == "ab" * 32 and data["documents_file"] == "/x/d.jsonl"
+    md = results_to_markdown(DOCS, _with_failed(), raw=True, context=_context())
+    assert "**Query:** what is a cat" in md and "**Instruction:** find it" in md and "**Scores:** raw" in md
+    assert "GGUF Q8_0 (failed: worker crashed (signal 6))" in md
+    assert "| 1 | Deep learning \\| neural nets | 9.0000 | — |" in md
+    assert "`rerank-playground score --model /m`" in md and "onnxruntime 1.0" in md
+
+
+def test_no_current_results_says_why():
+    from app.core.export_meta import ExportColumn
+
+    stale = ExportColumn("A", None, status="stale", error="query changed; run it again")
+    with pytest.raises(BadInputError, match="no results to export .A: query changed"):
+        results_to_json(DOCS, [stale])

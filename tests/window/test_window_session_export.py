@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shlex
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication
 from uihelpers import group, run_and_wait, set_input, view_rows
 
+from app.core.export import read_csv_export
 from app.core.session import Session, last_session_path
 from app.core.types import BackendConfig
 from app.ui.columns import controller as states
@@ -77,7 +76,8 @@ def test_exports_parse_back(qtbot, window, fixtures_dir, references, tmp_path):
     first = window.columns.widgets[0]
     order = [i for i, _ in view_rows(first)]
 
-    rows = list(csv.DictReader(io.StringIO(window.actions_.export_results(tmp_path / "r.csv").read_text("utf-8"))))
+    meta, rows = read_csv_export(window.actions_.export_results(tmp_path / "r.csv").read_text("utf-8"))
+    assert meta["query"] == query
     assert [int(r["index"]) for r in rows] == order
     assert [r["text"] for r in rows] == [docs[i].text for i in order]
     assert [float(r[f"{names[0]} score"]) for r in rows] == [first.controller.last_run.results[i].score
@@ -88,7 +88,8 @@ def test_exports_parse_back(qtbot, window, fixtures_dir, references, tmp_path):
     assert [r["index"] for r in data["columns"][0]["results"]] == order
 
     md = window.actions_.export_results(tmp_path / "r.md").read_text("utf-8").splitlines()
-    assert md[0].startswith("| Rank | Document |") and len(md) == 2 + len(docs)
+    table = [line for line in md if line.startswith("|")]
+    assert table[0].startswith("| Rank | Document |") and len(table) == 2 + len(docs)
 
 
 def test_copy_request_json_and_command(qtbot, window, fixtures_dir, references):
