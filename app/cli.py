@@ -1,10 +1,12 @@
-"""Command line: ``rerank-playground [score|models|bench|eval|serve] ...``; no arguments starts the GUI."""
+"""Command line: ``rerank-playground [score|models|bench|eval|serve] ...``; no arguments starts the GUI, and
+``rerank-playground SESSION.json`` starts it with that session open."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from app import __version__
@@ -14,8 +16,17 @@ from app.core.errors import CancelledError, PlaygroundError
 COMMANDS = ("score", "models", "bench", "eval", "serve")
 
 
+DESCRIPTION = """Compare rerankers across runtimes.
+
+  rerank-playground                 open the window (the last session, or the sample on first start)
+  rerank-playground SESSION.json    open the window with a saved session
+  rerank-playground COMMAND ...     work headless (COMMAND --help for its options)"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rerank-playground", description="Compare rerankers across runtimes.")
+    parser = argparse.ArgumentParser(prog="rerank-playground", description=DESCRIPTION,
+                                     usage="%(prog)s [options] [SESSION.json | COMMAND ...]",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--about", action="store_true", help="print version, installed runtimes and credits")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -30,7 +41,30 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_parser(sub)
+    _plain_descriptions(parser)
     return parser
+
+
+def _plain_descriptions(parser: argparse.ArgumentParser) -> None:
+    """The commands' descriptions are their module docstrings: drop the reST double backticks for --help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if child.description:
+                    child.description = child.description.replace("``", "")
+                _plain_descriptions(child)
+
+
+def _session_argument(argv: list[str]) -> str | None:
+    """``rerank-playground [--debug] SESSION.json``: the session file to open in the window, else None.
+
+    Only a name ending in .json or an existing file counts, so a mistyped command still gets argparse's
+    "invalid choice" rather than a window saying the session was not found."""
+    rest = [a for a in argv if a != "--debug"]
+    if len(rest) != 1 or rest[0].startswith("-") or rest[0] in COMMANDS:
+        return None
+    candidate = rest[0]
+    return candidate if candidate.lower().endswith(".json") or os.path.isfile(candidate) else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
         from app.bench.worker import main as bench_worker
 
         return bench_worker()
+    session = _session_argument(argv)
+    if session is not None:
+        logging.basicConfig(level=logging.DEBUG if "--debug" in argv else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        from app.ui.launch import launch
+
+        return launch(session=session)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,

@@ -28,14 +28,40 @@ def sample_workspace(window, model_dir, artifacts=STARTER_ARTIFACTS) -> None:
             window.add_column(BackendConfig(str(model_dir), backend, file=file))
 
 
-def build_window(restore: bool = True):
-    """The main window with the last session, else the sample workspace (starter model), else empty."""
-    from app.core.session import last_session_path
-    from app.paths import starter_model_dir
+def build_window(restore: bool = True, session: str | None = None):
+    """The main window with ``session`` (a file named on the command line or opened from the desktop), else
+    the last session, else the sample workspace (starter model), else empty. A session file that cannot be
+    read is said in the banner over the workspace that would have opened without it."""
     from app.ui.main_window import MainWindow
     from app.ui.settings_bridge import load_defaults
 
+    loaded, problem = _read_session(session) if session is not None else (None, "")
     window = MainWindow(load_defaults())
+    if loaded is not None:
+        window.actions_.apply_session(loaded)
+        window.actions_.set_session_path(session)
+        return window
+    window = _fallback_workspace(window, restore)
+    if problem:
+        window.first_run = False  # its Run would clear the message before it is read
+        window.message_bar.show_message(problem, "error")
+    return window
+
+
+def _read_session(path: str):
+    from app.core.errors import PlaygroundError
+    from app.core.session import Session
+
+    try:
+        return Session.load(path), ""
+    except PlaygroundError as exc:
+        return None, str(exc)
+
+
+def _fallback_workspace(window, restore: bool):
+    from app.core.session import last_session_path
+    from app.paths import starter_model_dir
+
     last = last_session_path()
     if restore and last.is_file() and window.actions_.open_session_file(last):
         window.setWindowTitle("Rerank Playground")
@@ -51,7 +77,7 @@ def build_window(restore: bool = True):
     return window
 
 
-def launch(argv: list[str] | None = None) -> int:
+def launch(argv: list[str] | None = None, session: str | None = None) -> int:
     from app.ui.qt_platform import platform_problem
 
     problem = platform_problem()  # before QApplication(): Qt aborts the process (exit 134) on these
@@ -66,7 +92,7 @@ def launch(argv: list[str] | None = None) -> int:
     from app.ui.settings_bridge import apply_to_app, restore_geometry
 
     apply_to_app(app)
-    window = build_window()
+    window = build_window(session=session)
     restore_geometry(window)
     from app.ui.quit_signals import CloseOnSignals
 

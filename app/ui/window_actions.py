@@ -19,6 +19,8 @@ from app.ui.columns.spec import new_spec, run_options
 
 log = logging.getLogger(__name__)
 
+# Session files are JSON named *.rpsession.json, the desktop's file type for them (packaging/linux)
+SESSION_SUFFIX = ".rpsession.json"
 EXPORT_FILTERS = {".csv": "CSV (*.csv)", ".json": "JSON (*.json)", ".md": "Markdown (*.md)"}
 
 
@@ -226,9 +228,13 @@ class WindowActions:
             self.w.message_bar.show_message(str(exc), "error")
             return False
         self.apply_session(session)
-        self.session_path = Path(path)
-        self.w.setWindowTitle(f"Rerank Playground — {Path(path).name}")
+        self.set_session_path(path)
         return True
+
+    def set_session_path(self, path: str | Path) -> None:
+        """Save (Ctrl+S) writes to ``path`` from now on; the title names it."""
+        self.session_path = Path(path).expanduser()
+        self.w.setWindowTitle(f"Rerank Playground — {self.session_path.name}")
 
     def save_last_session(self) -> None:
         try:
@@ -243,7 +249,7 @@ class WindowActions:
 
     def open_session_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.w, "Open session", str(_sessions_folder()),
-                                              "Sessions (*.json);;All files (*)")
+                                              "Sessions (*.rpsession.json *.json);;All files (*)")
         if path:
             self.open_session_file(path)
 
@@ -254,10 +260,11 @@ class WindowActions:
             self._try(lambda: self.save_session_to(self.session_path))
 
     def save_session_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save session", str(_sessions_folder() / "session.json"),
-                                              "Sessions (*.json)")
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save session",
+                                              str(_sessions_folder() / f"session{SESSION_SUFFIX}"),
+                                              f"Sessions (*{SESSION_SUFFIX} *.json)")
         if path:
-            self._try(lambda: self.save_session_to(path if path.endswith(".json") else path + ".json"))
+            self._try(lambda: self.save_session_to(session_file_name(path)))
 
     # -- export -----------------------------------------------------------------------------------
     def export_results(self, path: str | Path) -> Path:
@@ -329,6 +336,11 @@ class WindowActions:
             self.w.message_bar.show_message(str(exc), "error")
             return False
         return True
+
+
+def session_file_name(path: str) -> str:
+    """The name a session is saved under: a name without .json gets the session suffix."""
+    return path if path.lower().endswith(".json") else path + SESSION_SUFFIX
 
 
 def _backend_names() -> list[str]:

@@ -15,7 +15,7 @@ tar -C build/dist -czf "build/rerank-playground-${VERSION}-linux-$(uname -m).tar
 
 PKG=build/deb/rerank-playground
 rm -rf build/deb && mkdir -p "$PKG/DEBIAN" "$PKG/opt" "$PKG/usr/bin" "$PKG/usr/share/applications" \
-    "$PKG/usr/share/icons/hicolor/256x256/apps"
+    "$PKG/usr/share/icons/hicolor/256x256/apps" "$PKG/usr/share/mime/packages"
 cp -a build/dist/rerank-playground "$PKG/opt/rerank-playground"
 cat > "$PKG/usr/bin/rerank-playground" <<'LAUNCH'
 #!/bin/sh
@@ -23,6 +23,9 @@ exec /opt/rerank-playground/rerank-playground "$@"
 LAUNCH
 chmod 755 "$PKG/usr/bin/rerank-playground"
 cp packaging/linux/rerank-playground.desktop "$PKG/usr/share/applications/"
+# The session file type (*.rpsession.json, or by content); dpkg's triggers of shared-mime-info and
+# desktop-file-utils rebuild the MIME and desktop databases, so no maintainer script is needed.
+cp packaging/linux/rerank-playground-session.xml "$PKG/usr/share/mime/packages/"
 cp resources/icons/rerank-playground.png "$PKG/usr/share/icons/hicolor/256x256/apps/"
 SIZE_KB="$(du -sk "$PKG" | cut -f1)"
 cat > "$PKG/DEBIAN/control" <<CONTROL
@@ -33,6 +36,7 @@ Priority: optional
 Architecture: ${ARCH}
 Installed-Size: ${SIZE_KB}
 Depends: libgl1, libegl1, libxkbcommon0, libfontconfig1, libdbus-1-3, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xkb1, libxcb-util1, libxkbcommon-x11-0, libx11-xcb1, libxcb1
+Recommends: shared-mime-info, desktop-file-utils
 Maintainer: Rerank Playground developers <noreply@localhost>
 Description: Compare reranker scores across inference runtimes, offline
  Rerank Playground scores a query against documents with reranker models on
