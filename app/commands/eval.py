@@ -9,7 +9,7 @@ import sys
 from app.commands.common import add_model_args, progress_bar, resolve_model
 from app.core.datasets import load_dataset
 from app.core.errors import BadInputError
-from app.core.evaluation import EvalReport, bm25_scorer, evaluate, mean_tau
+from app.core.evaluation import BM25_NAME, EvalReport, bm25_reference, evaluate, mean_tau
 from app.core.types import BackendConfig, ScoreOptions
 from app.paths import resources_dir
 
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError("--file picks one artifact; with several backends use BACKEND:FILE in --backend.")
     reports = [_model_report(args, b, f, queries) for b, f in backends]
     if not args.no_bm25:
-        reports.append(evaluate("bm25 (candidates)", bm25_scorer, queries, args.k))
+        reports.append(evaluate(BM25_NAME, bm25_reference(queries), queries, args.k))
     if args.json:
         out = {"dataset": dataset, "queries": len(queries), "k": args.k,
                "reports": [r.as_dict() for r in reports],

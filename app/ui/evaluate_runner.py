@@ -31,6 +31,9 @@ class EvalOutcome:
     reports: dict[int, EvalReport] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)
     cancelled: bool = False
+    bm25: EvalReport | None = None  # the lexical reference row (app.core.evaluation.bm25_reference)
+    queries: list[EvalQuery] = field(default_factory=list)
+    done: dict[int, int] = field(default_factory=dict)  # queries scored so far per column, while running
 
     def taus(self) -> dict[tuple[int, int], float]:
         """Mean Kendall tau for every pair of columns that finished."""
@@ -57,6 +60,7 @@ class EvaluationRun(QObject):
     """Evaluates ``queries`` on several columns at once (one job each); signals arrive in the GUI thread."""
 
     progress = Signal(int, int)  # queries scored over all columns, total
+    columnProgress = Signal(int, int, int)  # column index, its queries scored, queries
     columnFinished = Signal(int)  # index into ``outcome.names``
     finished = Signal(object)  # EvalOutcome
 
@@ -66,7 +70,7 @@ class EvaluationRun(QObject):
         self.controllers = list(controllers)
         self.queries = list(queries)
         self.k = k
-        self.outcome = EvalOutcome([c.spec.name for c in self.controllers])
+        self.outcome = EvalOutcome([c.spec.name for c in self.controllers], queries=self.queries)
         self._cancel = threading.Event()
         self._done = [0] * len(self.controllers)
         self._pending: set[int] = set()
@@ -102,7 +106,8 @@ class EvaluationRun(QObject):
             self.controllers[i].cancel()
 
     def _on_progress(self, i: int, done: int) -> None:
-        self._done[i] = done
+        self._done[i] = self.outcome.done[i] = done
+        self.columnProgress.emit(i, done, len(self.queries))
         self.progress.emit(sum(self._done), len(self.queries) * len(self.controllers))
 
     def _on_report(self, i: int, report: EvalReport) -> None:

@@ -27,11 +27,13 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QSpinBox,
     QTableWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.datasets import load_dataset
+from app.core.evaluation import BM25_NAME, bm25_reference, evaluate
 from app.paths import resources_dir
 from app.ui.evaluate_runner import EvalOutcome, EvaluationRun
 from app.ui.jobs import Job, JobRunner
@@ -61,6 +63,7 @@ class EvaluateView(QDialog):
         self.run_: EvaluationRun | None = None
         self._load_job: Job | None = None
         self._chosen: list = []
+        self.outcome: EvalOutcome | None = None
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_dataset())
         layout.addWidget(QLabel("Columns to evaluate (their models stay loaded in their own processes):"))
@@ -74,10 +77,11 @@ class EvaluateView(QDialog):
         layout.addWidget(self.status)
         self.table = _table(self)
         layout.addWidget(self.table, 2)
-        self.tau_label = QLabel("Rank agreement between columns (mean Kendall τ over the queries):")
-        layout.addWidget(self.tau_label)
-        self.taus = _table(self)
-        layout.addWidget(self.taus, 1)
+        layout.addLayout(self._build_table_buttons())
+        self.tabs = QTabWidget(self)
+        layout.addWidget(self.tabs, 2)
+        self.tabs.addTab(self._build_taus(), "Rank agreement (τ)")
+        self.tabs.addTab(self._build_per_query(), "Per query")
         self.chart = BarChart(self)
         layout.addWidget(self.chart)
         self.refresh_columns()
@@ -114,6 +118,47 @@ class EvaluateView(QDialog):
         limits.addStretch(1)
         form.addRow(limits)
         return form
+
+    def _build_table_buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.copy_button = QPushButton("Copy table")
+        self.copy_button.setToolTip("Copy the metrics table as Markdown (pastes as a table in most editors)")
+        self.copy_button.clicked.connect(self.copy_table)
+        self.export_button = QPushButton("Export table…")
+        self.export_button.setToolTip("Save the metrics (and NDCG per query) as CSV, Markdown or JSON")
+        self.export_button.clicked.connect(self._export_dialog)
+        for b in (self.copy_button, self.export_button):
+            b.setEnabled(False)
+            row.addWidget(b)
+        row.addStretch(1)
+        return row
+
+    def _build_taus(self) -> QWidget:
+        page = QWidget(self)
+        box = QVBoxLayout(page)
+        self.tau_label = QLabel("Rank agreement between columns (mean Kendall τ over the queries):")
+        box.addWidget(self.tau_label)
+        self.taus = _table(page)
+        box.addWidget(self.taus, 1)
+        return page
+
+    def _build_per_query(self) -> QWidget:
+        page = QWidget(self)
+        box = QVBoxLayout(page)
+        self.per_query_legend = QLabel("NDCG per query: click a header to sort (worst first), pick a row to see "
+                                       "each column's top documents.", page)
+        self.per_query_legend.setWordWrap(True)
+        box.addWidget(self.per_query_legend)
+        self.per_query = _table(page)
+        self.per_query.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.per_query.itemSelectionChanged.connect(self._show_query_detail)
+        box.addWidget(self.per_query, 2)
+        self.query_detail = QLabel(page)
+        self.query_detail.setWordWrap(True)
+        self.query_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.query_detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        box.addWidget(self.query_detail, 1)
+        return page
 
     def _build_run_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -191,8 +236,13 @@ class EvaluateView(QDialog):
         self._chosen = chosen
         self._set_running(True)
         self._say(f"Reading {path.name}…")
-        limit = self.max_queries.value() or None
-        job = Job(lambda _progress: load_dataset(path, max_queries=limit))
+        limit, k = self.max_queries.value() or None, self.k.value()
+
+        def read(_progress):  # the BM25 row needs no model: computed with the dataset, off the GUI thread
+            queries = load_dataset(path, max_queries=limit)
+            return queries, evaluate(BM25_NAME, bm25_reference(queries), queries, k)
+
+        job = Job(read)
         job.signals.returned.connect(self._dataset_ready)
         job.signals.errored.connect(lambda _kind, message: self._dataset_failed(message))
         job.signals.finished.connect(self._load_finished)
@@ -214,19 +264,31 @@ class EvaluateView(QDialog):
             self._chosen = []  # the dataset read finishes, then nothing is scored
             self._say("Cancelled.")
 
-    def _dataset_ready(self, queries) -> None:
+    def _dataset_ready(self, result) -> None:
         if not self._chosen:
             return
+        queries, bm25 = result
         pairs = sum(len(q.documents) for q in queries)
         self._say(f"Scoring {len(queries)} queries ({pairs} pairs) in {len(self._chosen)} column(s)…")
         self.progress.setRange(0, len(queries) * len(self._chosen))
         self.progress.setValue(0)
         self.run_ = EvaluationRun(self._chosen, queries, self.k.value(), self)
+        self.run_.outcome.bm25 = bm25
         self.run_.progress.connect(lambda done, total: self.progress.set_progress(done))
+        self.run_.columnProgress.connect(self._column_progress)
         self.run_.finished.connect(self._finished)
         if not self.run_.start():
             self.run_ = None
             self._say("A column is still running: wait for the run to finish, then evaluate.", error=True)
+            return
+        if self.run_.running:
+            self._show_outcome(self.run_.outcome)  # one row per column, "scoring… 0 / N queries"
+
+    def _column_progress(self, i: int, _done: int, _total: int) -> None:
+        from app.ui.evaluate_tables import set_column_progress
+
+        if self.run_ is not None:
+            set_column_progress(self.table, self.run_.outcome, i)
 
     def _dataset_failed(self, message: str) -> None:
         self._say(message, error=True)
@@ -259,13 +321,69 @@ class EvaluateView(QDialog):
 
     # -- results --------------------------------------------------------------------------------
     def _show_outcome(self, outcome: EvalOutcome | None) -> None:
-        from app.ui.evaluate_tables import fill_metrics, fill_taus
+        from app.ui.evaluate_tables import fill_metrics, fill_per_query, fill_taus
 
         k = self.k.value()
+        self.outcome = outcome
         fill_metrics(self.table, outcome, k)
         fill_taus(self.taus, outcome)
+        fill_per_query(self.per_query, outcome if outcome is not None and outcome.reports else None)
+        self.query_detail.setText("")
         bars = [(outcome.names[i], r.ndcg) for i, r in sorted(outcome.reports.items())] if outcome else []
+        if bars and outcome.bm25 is not None:
+            bars.append((outcome.bm25.name, outcome.bm25.ndcg))
         self.chart.set_bars(bars, f"NDCG@{k} per column" if bars else "Run an evaluation to see NDCG per column.")
+        has_table = outcome is not None and bool(outcome.reports or outcome.bm25)
+        self.copy_button.setEnabled(has_table)
+        self.export_button.setEnabled(has_table)
+
+    # -- copy / export / drill-down -------------------------------------------------------------
+    def table_markdown(self) -> str:
+        from app.core.evaluation_table import headers, to_markdown
+        from app.ui.evaluate_tables import table_rows
+
+        return to_markdown(headers(self.k.value()), table_rows(self.outcome))
+
+    def copy_table(self) -> str:
+        from PySide6.QtGui import QGuiApplication
+
+        text = self.table_markdown()
+        QGuiApplication.clipboard().setText(text)
+        self._say("Copied the metrics table as Markdown.")
+        return text
+
+    def export_table(self, path: str | Path) -> Path:
+        from app.core.evaluation_table import write_table
+        from app.ui.evaluate_tables import per_query, table_rows
+
+        dataset = str(self.dataset_path() or "")
+        return write_table(path, self.k.value(), table_rows(self.outcome), dataset=dataset,
+                           per_query=per_query(self.outcome))
+
+    def _export_dialog(self) -> None:
+        from app.core.errors import PlaygroundError
+
+        path, chosen = QFileDialog.getSaveFileName(self, "Export the evaluation table",
+                                                   str(Path.home() / "evaluation.csv"),
+                                                   "CSV (*.csv);;Markdown (*.md);;JSON (*.json)")
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += {"Markdown (*.md)": ".md", "JSON (*.json)": ".json"}.get(chosen, ".csv")
+        try:
+            self._say(f"Exported {self.export_table(path)}.")
+        except PlaygroundError as exc:
+            self._say(str(exc), error=True)
+
+    def _show_query_detail(self) -> None:
+        from app.ui.evaluate_detail import query_detail_html
+
+        rows = self.per_query.selectionModel().selectedRows() if self.per_query.selectionModel() else []
+        if not rows or self.outcome is None:
+            self.query_detail.setText("")
+            return
+        number = self.per_query.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        self.query_detail.setText(query_detail_html(self.outcome, int(number) - 1))
 
     def closeEvent(self, event) -> None:
         self.cancel()

@@ -4,7 +4,7 @@ import pytest
 
 from app.core.datasets import load_dataset
 from app.core.errors import BadInputError
-from app.core.evaluation import bm25_scorer, evaluate
+from app.core.evaluation import BM25_NAME, bm25_reference, evaluate
 
 
 def _write(path, rows):
@@ -57,10 +57,30 @@ def test_evaluate_perfect_and_bm25():
     from app.core.datasets import EvalQuery
 
     qs = [EvalQuery("cat", ("dogs bark", "cat cat cat", "a cat"), (0, 3, 1))]
-    rep = evaluate("bm25", bm25_scorer, qs, k=10)
+    rep = evaluate("bm25", bm25_reference(qs), qs, k=10)
     assert rep.ndcg == pytest.approx(1.0) and rep.mrr == 1.0 and rep.recall == 1.0
+    assert rep.per_query_ndcg == (pytest.approx(1.0),) and "per_query_ndcg" not in rep.as_dict()
     rev = evaluate("reversed", lambda q, d: [3.0, 1.0, 2.0], qs, k=1)
     assert rev.ndcg == 0.0 and rev.mrr == 0.0
+
+
+def test_bm25_uses_the_statistics_of_the_whole_dataset():
+    """A term common across the dataset but rare in one query's candidates must not count as rare."""
+    from app.core.datasets import EvalQuery
+
+    common = [EvalQuery(f"q{i}", (f"linux tool number {i}", f"other thing {i}"), (1, 0)) for i in range(30)]
+    probe = EvalQuery("linux editor", ("linux linux linux kernel", "an editor"), (0, 1))
+    score = bm25_reference([*common, probe])
+    a, b = score(probe.query, probe.documents)
+    assert b > a  # "linux" is in 31 of 62 documents: worth little; "editor" in one: worth a lot
+
+
+def test_bm25_row_of_the_bundled_set_matches_the_readme():
+    from app.paths import resources_dir
+
+    queries = load_dataset(resources_dir() / "eval" / "debian-heldout.jsonl")
+    rep = evaluate(BM25_NAME, bm25_reference(queries), queries, k=10)
+    assert (round(rep.ndcg, 4), round(rep.mrr, 4)) == (0.8206, 0.8238)  # README and tools/starter/evaluate.py
 
 
 def test_eval_cli_on_two_backends(fixtures_dir, tmp_path, capsys):
@@ -77,7 +97,7 @@ def test_eval_cli_on_two_backends(fixtures_dir, tmp_path, capsys):
 
     out = _json.loads(capsys.readouterr().out)
     names = [r["name"] for r in out["reports"]]
-    assert names[0].startswith("onnx") and names[1].startswith("ct2") and names[2] == "bm25 (candidates)"
+    assert names[0].startswith("onnx") and names[1].startswith("ct2") and names[2] == BM25_NAME
     onnx, ct2 = out["reports"][:2]
     assert onnx["ndcg"] == pytest.approx(ct2["ndcg"])  # both fp32 paths: same ranking
     assert main(["eval", "--model", str(fixtures_dir / "tiny-xlmr"), "--backend", "onnx,tpu", "--dataset",

@@ -60,12 +60,13 @@ def test_evaluate_two_columns_matches_core(qtbot, window, fixtures_dir, referenc
         assert got.mrr == pytest.approx(ref.mrr, abs=1e-9)
         assert got.recall == pytest.approx(ref.recall, abs=1e-9)
         assert got.latency_p95_ms >= got.latency_p50_ms > 0
-        assert view.table.item(i, 1).text() == f"{ref.ndcg:.3f}"
+        assert view.table.item(i, 1).text() == f"{ref.ndcg:.4f}"
         assert view.table.item(i, 0).text() == window.column_specs()[i].name
     tau = mean_tau(direct[0], direct[1])
     assert view.taus.item(0, 2).text() == f"{tau:.3f}" == view.taus.item(1, 1).text()
     assert view.taus.item(0, 1).text() == "1.000"
-    assert [round(v, 6) for _, v in view.chart.bars] == [round(r.ndcg, 6) for r in direct]
+    assert [round(v, 6) for _, v in view.chart.bars] == [round(r.ndcg, 6) for r in direct] + \
+        [round(outcome.bm25.ndcg, 6)]
     # the columns' warm workers did the work: a window Run reuses them (no second load)
     pids = [c.worker_pid for c in window.column_controllers()]
     assert all(pids) and all(not c.busy for c in window.column_controllers())
@@ -74,6 +75,50 @@ def test_evaluate_two_columns_matches_core(qtbot, window, fixtures_dir, referenc
     run_and_wait(qtbot, window)
     assert [c.worker_pid for c in window.column_controllers()] == pids
     assert all(c.state == states.DONE for c in window.column_controllers())
+
+
+def test_bm25_row_progress_copy_export_and_drill_down(qtbot, window, fixtures_dir, references, tmp_path):
+    from PySide6.QtGui import QGuiApplication
+
+    from app.core.evaluation import BM25_NAME, bm25_reference
+
+    window.add_column(BackendConfig(str(fixtures_dir / "tiny-bert"), "onnx", file="onnx/model.onnx"))
+    dataset = _write_dataset(tmp_path / "mini.jsonl", references, repeat=4)
+    view = window.actions_.open_evaluate()
+    view.set_dataset(dataset)
+    seen = []
+    assert view.start()
+    qtbot.waitUntil(lambda: view.run_ is not None, timeout=RUN_TIMEOUT_MS)
+    view.run_.columnProgress.connect(lambda i, done, total: seen.append(view.table.item(i, 8).text()))
+    outcome = _wait_done(qtbot, view)
+    assert seen and all(t.startswith("scoring… ") and t.endswith(" / 12 queries") for t in seen[:-1])
+    queries = load_dataset(dataset)
+    bm25 = evaluate(BM25_NAME, bm25_reference(queries), queries, 10)
+    assert view.table.rowCount() == 2 and view.table.item(1, 0).text() == BM25_NAME
+    assert view.table.item(1, 1).text() == f"{bm25.ndcg:.4f}"
+    assert view.table.item(1, 2).text() == f"{bm25.ndcg - outcome.reports[0].ndcg:+.4f}"
+    header = view.table.horizontalHeader()
+    for c in range(view.table.columnCount()):  # every header is readable
+        text = view.table.horizontalHeaderItem(c).text()
+        assert header.sectionSize(c) >= header.fontMetrics().horizontalAdvance(text), text
+
+    markdown = view.copy_table()
+    assert QGuiApplication.clipboard().text() == markdown
+    lines = markdown.splitlines()
+    assert lines[0].startswith("| Column | NDCG@10 |") and BM25_NAME in lines[-1] and len(lines) == 4
+    data = json.loads(view.export_table(tmp_path / "t.json").read_text("utf-8"))
+    assert [c["Column"] for c in data["columns"]] == [window.column_specs()[0].name, BM25_NAME]
+    assert len(data["per_query_ndcg"]) == 12
+    assert (tmp_path / "t.csv").exists() is False and view.export_table(tmp_path / "t.csv").read_text("utf-8")
+
+    per_query = view.per_query
+    assert per_query.rowCount() == 12 and per_query.columnCount() == 5  # #, query, column, BM25, spread
+    per_query.sortItems(2)  # the column's NDCG, worst first
+    worst = per_query.item(0, 0).data(0x0100)
+    assert float(per_query.item(0, 2).text()) == pytest.approx(min(outcome.reports[0].per_query_ndcg), abs=5e-4)
+    per_query.selectRow(0)
+    detail = view.query_detail.text()
+    assert f"Query {worst}:" in detail and window.column_specs()[0].name in detail and BM25_NAME in detail
 
 
 def test_cancel_stops_the_evaluation_and_frees_the_column(qtbot, window, fixtures_dir, references, tmp_path):
