@@ -82,10 +82,12 @@ def catalogue(settings: HubSettings | None = None) -> Catalogue:
     settings = settings or HubSettings.current()
     models: list[LocalModel] = []
     others: list[str] = []
+    from app.hub.bundled import bundled_models, with_path_use
+
     try:
         info = scan_cache_dir(settings.cache_dir)
     except CacheNotFound:
-        return Catalogue(tuple(_imported()), settings.cache_dir, 0, 0, ())
+        return Catalogue(tuple(with_path_use(_imported() + bundled_models())), settings.cache_dir, 0, 0, ())
     for repo in sorted(info.repos, key=lambda r: r.repo_id):
         if repo.repo_type != "model":
             continue
@@ -94,7 +96,8 @@ def catalogue(settings: HubSettings | None = None) -> Catalogue:
         if not found:
             others.append(repo.repo_id)
     warnings = tuple(str(w) for w in info.warnings)
-    return Catalogue(tuple(models + _imported()), settings.cache_dir, info.size_on_disk,
+    return Catalogue(tuple(with_path_use(models + _imported() + bundled_models())), settings.cache_dir,
+                     info.size_on_disk,
                      info.incomplete_size_on_disk, tuple(others), warnings)
 
 
@@ -139,6 +142,8 @@ def delete(repo_id: str, file: str | None = None, settings: HubSettings | None =
     settings = settings or HubSettings.current()
     if file is not None:
         check_name(file)
+    if repo_id == "bundled/starter":
+        raise BadInputError("The bundled starter model is part of the app and cannot be deleted.")
     if remove_import(repo_id, file):
         return 0
     check_repo_id(repo_id)

@@ -152,7 +152,8 @@ class CatalogueTable(_Table):
     NUMERIC = (4,)
 
     def cell(self, m: LocalModel, column: int) -> str:
-        source = "imported (files missing)" if m.missing else ("imported" if m.source == "imported" else "Hub cache")
+        source = ("imported (files missing)" if m.missing else
+                  {"imported": "imported", "bundled": "bundled with the app"}.get(m.source, "Hub cache"))
         return (m.repo_id, m.artifact.name or "(repo root)", m.format.upper(), m.quant, human_bytes(m.size),
                 human_age(m.last_used), source)[column]
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTabWidget,
@@ -52,7 +53,7 @@ class ModelChoice:
 def choice_for(model: hub.LocalModel) -> ModelChoice:
     """Resolve a catalogue entry through the model manager (cache only, never the network)."""
     backend = model.artifact.backends[0] if model.artifact.backends else model.format
-    if model.source == "imported":
+    if model.source in ("imported", "bundled"):
         return ModelChoice(str(model.path), model.artifact.name or None, backend, model.repo_id)
     if "main" not in model.revision.split(","):  # resolve() reads the snapshot 'main' points to
         return ModelChoice(str(model.path), model.artifact.name or None, backend, model.repo_id)
@@ -66,11 +67,14 @@ def _ask(parent: QWidget, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def _pick_import(parent: QWidget) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Import a model file (.gguf, .onnx) — or Cancel to pick a folder",
-                                          str(Path.home()), "Models (*.gguf *.onnx);;All files (*)")
-    return path or QFileDialog.getExistingDirectory(parent, "Import a model folder (ONNX or CT2)",
-                                                    str(Path.home())) or None
+def _pick_import(parent: QWidget, kind: str = "file") -> str | None:
+    """Ask for a model file (``kind`` "file") or a model folder ("folder"); None when cancelled."""
+    if kind == "folder":
+        return QFileDialog.getExistingDirectory(parent, "Import a model folder (ONNX or CT2)",
+                                                str(Path.home())) or None
+    path, _ = QFileDialog.getOpenFileName(parent, "Import a model file (.gguf, .onnx)", str(Path.home()),
+                                          "Models (*.gguf *.onnx);;All files (*)")
+    return path or None
 
 
 class ModelsDialog(QDialog):
@@ -80,7 +84,7 @@ class ModelsDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None, *, pick: bool = False, tab: int = HUB_TAB,
                  confirm: Callable[[QWidget, str], bool] = _ask,
-                 pick_import: Callable[[QWidget], str | None] = _pick_import) -> None:
+                 pick_import: Callable[[QWidget, str], str | None] = _pick_import) -> None:
         super().__init__(parent)
         self.setWindowTitle("Choose a model" if pick else "Models")
         self.pick, self.confirm, self.pick_import = pick, confirm, pick_import
@@ -134,7 +138,10 @@ class ModelsDialog(QDialog):
         self.import_btn = QPushButton("Import from disk…")
         self.import_btn.setToolTip("Register a .gguf file, an .onnx file or folder, or a CT2 folder where it is "
                                    "(nothing is copied)")
-        self.import_btn.clicked.connect(self.import_from_disk)
+        import_menu = QMenu(self.import_btn)
+        import_menu.addAction("A model file (.gguf, .onnx)…", lambda: self.import_from_disk("file"))
+        import_menu.addAction("A model folder (ONNX or CTranslate2)…", lambda: self.import_from_disk("folder"))
+        self.import_btn.setMenu(import_menu)
         self.delete_btn = QPushButton("Delete…")
         self.delete_btn.setEnabled(False)
         self.delete_btn.clicked.connect(self.delete_selected)
@@ -246,6 +253,10 @@ class ModelsDialog(QDialog):
         model = self.selected_model()
         if model is None:
             return 0
+        if model.source == "bundled":
+            self.local_notice.show_message("The bundled starter model is part of the app and cannot be deleted.",
+                                           "info")
+            return 0
         if model.source == "imported":
             text = (f"Forget the imported model {model.repo_id} ({model.artifact.name})? Its files in "
                     f"{model.path} are not deleted.")
@@ -264,8 +275,8 @@ class ModelsDialog(QDialog):
         self.refresh_catalogue(wait=True)
         return freed
 
-    def import_from_disk(self) -> list[hub.ImportedModel]:
-        path = self.pick_import(self)
+    def import_from_disk(self, kind: str = "file") -> list[hub.ImportedModel]:
+        path = self.pick_import(self, kind)
         if not path:
             return []
         try:

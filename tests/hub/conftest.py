@@ -71,6 +71,9 @@ def hub_env(fake_hub, tmp_path, monkeypatch):
                  "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    # Every catalogue also lists the bundled starter model; these tests count the fake Hub's and the imported
+    # models (tests/hub/test_bundled_and_last_used.py covers the starter's entry).
+    monkeypatch.setattr("app.paths.starter_model_dir", lambda: None)
     return fake_hub
 
 

@@ -160,8 +160,11 @@ def test_import_from_disk(qtbot, hub_env, fixtures_dir, dialog_factory):
     gguf = fixtures_dir / "tiny-bert" / "gguf" / "model-q8_0.gguf"
     if not gguf.is_file():
         pytest.skip("tiny test models not generated (tests/fixtures/models)")
-    picks = [None, str(gguf), str(fixtures_dir / "tiny-bert" / "model.safetensors")]
-    dlg = dialog_factory(pick=True, pick_import=lambda _parent: picks.pop(0))
+    picks = [None, str(gguf), str(fixtures_dir / "tiny-bert" / "model.safetensors"), None]
+    kinds = []
+    dlg = dialog_factory(pick=True, pick_import=lambda _parent, kind: kinds.append(kind) or picks.pop(0))
+    assert [a.text() for a in dlg.import_btn.menu().actions()] == ["A model file (.gguf, .onnx)…",
+                                                                  "A model folder (ONNX or CTranslate2)…"]
     assert dlg.import_from_disk() == [] and dlg.local_model.rowCount() == 0  # the user cancelled
     added = dlg.import_from_disk()
     assert [a.file for a in added] == ["model-q8_0.gguf"]
@@ -169,6 +172,8 @@ def test_import_from_disk(qtbot, hub_env, fixtures_dir, dialog_factory):
     assert dlg.choice().path == str(gguf.parent) and dlg.use_btn.isEnabled()
     assert dlg.import_from_disk() == [] and "not a model" in dlg.local_notice.text()
     assert dlg.local_model.rowCount() == 1 and gguf.is_file()
+    dlg.import_btn.menu().actions()[1].trigger()  # the folder entry asks for a folder (and nothing else)
+    assert kinds == ["file", "file", "file", "folder"]
 
 
 def test_chosen_download_fills_a_column_that_loads_and_scores(qtbot, hub_env, fixtures_dir, dialog_factory):

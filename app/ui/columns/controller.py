@@ -83,6 +83,7 @@ class ColumnController(QObject):
         def work(progress):
             info = worker.ensure_loaded(spec.config)
             job.signals.returned.emit(info)  # delivered first: the column shows what was loaded
+            _record_use(spec.config)
             options = run_options(spec, instruction if info.instruction_aware else None)
             return worker.score(query, docs, options, progress)
 
@@ -159,3 +160,12 @@ class ColumnController(QObject):
     def _set_state(self, state: str) -> None:
         self.state = state
         self.stateChanged.emit(state)
+
+
+def _record_use(config) -> None:
+    """The Models dialog's "Last used" for this artifact (a local model; a remote server is not one)."""
+    if config.backend == "remote":
+        return
+    from app.hub.bundled import record_path_use
+
+    record_path_use(config.path, config.file)
