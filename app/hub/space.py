@@ -11,11 +11,14 @@ RESERVE = 50 * 1024 * 1024  # leave this much free after the download, so the di
 
 
 def human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
+    """1234567 -> '1.2 MB': decimal units, like the Hub's own pages. The one size format of the app (CLI and
+    GUI), so a model is never "74 MB" in one place and "70.6 MiB" in another."""
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(value) < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
 
 
 def free_space(path: Path) -> int:

@@ -19,13 +19,10 @@ RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def human_bytes(n: int | float) -> str:
-    """1234567 -> '1.2 MB' (decimal units, like the Hub's own pages)."""
-    value = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(value) < 1000:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
+    """1234567 -> '1.2 MB' (app.hub.space.human: the same units as the CLI)."""
+    from app.hub.space import human
+
+    return human(n)
 
 
 def human_age(when: float | None, now: float | None = None) -> str:

@@ -58,3 +58,10 @@ def test_progress_text():
     retry = hub.DownloadProgress("a/b", "m", "m", 1, 1, 0, 10, 0.0, None, "retrying", "timeout; resuming in 1.0 s")
     assert "retrying: timeout; resuming in 1.0 s" in progress_text(retry)
     assert p.fraction == 0.5
+
+
+def test_cli_and_gui_sizes_use_the_same_units():
+    from app.hub.space import human
+
+    sizes = (999, 74_000_000, 5_000_000_000)
+    assert [human(n) for n in sizes] == [human_bytes(n) for n in sizes] == ["999 B", "74.0 MB", "5.0 GB"]
