@@ -63,6 +63,8 @@ class Session:
     columns: tuple[ColumnSpec, ...] = ()
     reference: int | None = None
     results: tuple[ScoreRun | None, ...] = field(default=())
+    normalized: bool = True  # the score scale shown (normalized, or raw logits)
+    drift: tuple[str, str] | None = None  # the drift panel's pair of column names
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "documents", tuple(self.documents))
@@ -99,6 +101,8 @@ class Session:
             "columns": [column_to_dict(c) for c in self.columns],
             "reference": self.reference,
             "results": [None if r is None else scorerun_to_dict(r) for r in self.results],
+            "score_scale": "normalized" if self.normalized else "raw",
+            "drift": list(self.drift) if self.drift else None,
         }
 
     @classmethod
@@ -121,6 +125,8 @@ class Session:
                 reference=data.get("reference"),
                 results=tuple(None if r is None else scorerun_from_dict(r, f"results[{i}]")
                               for i, r in enumerate(_list(data, "results"))),
+                normalized=_scale(data.get("score_scale", "normalized")),
+                drift=_pair(data.get("drift")),
             )
         except BadInputError as exc:
             raise BadInputError(f"{name} is damaged: {exc}") from exc
@@ -200,3 +206,17 @@ def _document(data: Any, i: int) -> SessionDocument:
     if grade is not None and (not isinstance(grade, int) or isinstance(grade, bool) or grade not in GRADES):
         raise BadInputError(f"documents[{i}].grade must be 0, 1, 2, 3 or null, not {grade!r}.")
     return SessionDocument(data["text"], _text(data.get("source", ""), f"documents[{i}].source"), grade)
+
+
+def _scale(value: Any) -> bool:
+    if value not in ("normalized", "raw"):
+        raise BadInputError(f'score_scale must be "normalized" or "raw", not {value!r}.')
+    return value == "normalized"
+
+
+def _pair(value: Any) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value):
+        raise BadInputError("drift must be a list of two column names or null.")
+    return value[0], value[1]

@@ -123,6 +123,7 @@ class DriftPanel(QWidget):
         self._job: Job | None = None
         self._columns: list[tuple[str, ScoreRun, list[Document]]] = []
         self._normalized = True
+        self._preferred: tuple[str, str] | None = None  # a pair to pick once both columns have results
         self._stale_note = ""  # "stale: query changed — Run" when the compared results are out of date
         self._summary = ""
         self.current: Drift | None = None
@@ -165,13 +166,27 @@ class DriftPanel(QWidget):
         self.k.valueChanged.connect(self._update)
         self.only_changed.toggled.connect(self.model.set_only_changed)
 
+    def pair(self) -> tuple[str, str] | None:
+        """The titles of the two columns compared now (None with fewer than two)."""
+        a, b = self.a.currentText(), self.b.currentText()
+        return (a, b) if a and b else None
+
+    def prefer_pair(self, pair: tuple[str, str] | None) -> None:
+        """Compare these two columns (by title) as soon as both have results (a restored session's pair)."""
+        self._preferred = pair
+        if pair is not None and self._columns:
+            self.set_columns(self._columns)
+
     def set_columns(self, columns: list[tuple[str, ScoreRun, list[Document]]]) -> None:
         """Columns that have results; keeps the current A/B picks when their titles remain."""
         keep_a, keep_b = self.a.currentText(), self.b.currentText()
+        titles = [t for t, _, _ in columns]
+        preferred = self._preferred
+        if preferred is not None and all(t in titles for t in preferred):
+            (keep_a, keep_b), self._preferred = preferred, None
         if keep_a == keep_b:
             keep_a = keep_b = ""
         self._columns = columns
-        titles = [t for t, _, _ in columns]
         for combo, keep, default in ((self.a, keep_a, 0), (self.b, keep_b, 1)):
             combo.blockSignals(True)
             combo.clear()

@@ -194,7 +194,8 @@ class WindowActions:
         return Session.from_documents(docs, grades, query=w.query_panel.query(),
                                       instruction=w.query_panel.instruction_text(),
                                       columns=tuple(c.spec for c in controllers),
-                                      reference=w.reference_index(), results=results)
+                                      reference=w.reference_index(), results=results,
+                                      normalized=w.normalized, drift=w.drift_panel.pair())
 
     def apply_session(self, session: Session) -> None:
         w = self.w
@@ -209,6 +210,8 @@ class WindowActions:
             w.documents_panel.set_documents(docs)
         widgets = [w.add_column(spec) for spec in session.columns]
         w.set_reference_index(session.reference)
+        self.score_mode.setCurrentIndex(0 if session.normalized else 1)
+        w.drift_panel.prefer_pair(session.drift)
         for widget, run in zip(widgets, session.results):
             if run is not None and len(run.results) == len(docs):
                 widget.controller.restore(run, docs, session.query.strip(), session.instruction or None)

@@ -117,3 +117,15 @@ def test_last_session_path_uses_app_home(tmp_path, monkeypatch):
 def test_invalid_grade_in_code():
     with pytest.raises(ValueError):
         SessionDocument("x", grade=4)
+
+
+def test_score_scale_and_drift_pair_round_trip_and_bad_values(tmp_path):
+    s = Session(columns=(), normalized=False, drift=("a", "b"))
+    loaded = Session.load(s.save(tmp_path / "s.json"))
+    assert loaded.normalized is False and loaded.drift == ("a", "b")
+    old = {"app": "rerank-playground", "version": 1}  # saved before these fields existed
+    assert Session.from_dict(old).normalized is True and Session.from_dict(old).drift is None
+    with pytest.raises(BadInputError, match='score_scale must be "normalized" or "raw"'):
+        Session.from_dict({**old, "score_scale": "logits"}, "s.json")
+    with pytest.raises(BadInputError, match="s.json is damaged: drift must be a list of two column names"):
+        Session.from_dict({**old, "drift": ["a"]}, "s.json")

@@ -106,3 +106,25 @@ def test_copy_request_json_and_command(qtbot, window, fixtures_dir, references):
     docs_file = args[args.index("--docs") + 1]
     lines = Path(docs_file).read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["text"] for line in lines] == [d.text for d in docs]
+
+
+def test_session_keeps_score_scale_and_drift_pair(qtbot, window, fixtures_dir, references, tmp_path):
+    _two_column_run(qtbot, window, fixtures_dir, references)
+    window.add_column(BackendConfig(str(fixtures_dir / "tiny-bert"), "onnx", file="onnx/model.onnx"))
+    run_and_wait(qtbot, window)
+    names = [s.name for s in window.column_specs()]
+    window.drift_panel.a.setCurrentIndex(2)
+    window.drift_panel.b.setCurrentIndex(1)
+    window.actions_.score_mode.setCurrentIndex(1)  # raw
+    assert window.drift_panel.pair() == (names[2], names[1]) and not window.normalized
+    path = window.actions_.save_session_to(tmp_path / "s.rpsession.json")
+    saved = Session.load(path)
+    assert saved.normalized is False and saved.drift == (names[2], names[1])
+
+    other = MainWindow()
+    qtbot.addWidget(other)
+    assert other.actions_.open_session_file(path)
+    qtbot.waitUntil(lambda: other.drift_panel.pair() == (names[2], names[1]), timeout=5_000)
+    assert not other.normalized and other.actions_.score_mode.currentIndex() == 1
+    assert all(not w.model._normalized for w in other.columns.widgets)
+    other.close()
