@@ -65,3 +65,39 @@ def test_dialog_keeps_the_prompt_format(qtbot, fixtures_dir):
     dialog.prompt_format.setCurrentIndex(0)
     assert dialog.spec().config.prompt_format is None
     assert "--prompt-format dear" in score_command(spec, "q", "docs.txt")
+
+
+def test_auto_name_follows_a_newly_picked_file_and_typed_names_stay(qtbot, fixtures_dir):
+    model = fixtures_dir / "tiny-bert"
+    dialog = ColumnSettingsDialog(new_spec(BackendConfig(str(model), "onnx", file="onnx/model_quantized.onnx")),
+                                  ["onnx", "gguf", "ct2"])
+    qtbot.addWidget(dialog)
+    before = dialog.name.text()
+    gguf = model / "gguf" / "model-q8_0.gguf"
+    dialog.path.setText(str(gguf))  # what File… does with the picked file
+    dialog._refresh_artifacts()
+    assert dialog.backend.currentText() == "gguf"
+    assert dialog.name.text() == default_name(dialog.spec().config) != before and "GGUF" in dialog.name.text()
+    qtbot.keyClicks(dialog.name, " mine")
+    dialog.path.setText(str(model))
+    dialog._refresh_artifacts()
+    assert dialog.name.text().endswith(" mine") and dialog.spec().name.endswith(" mine")
+
+
+def test_only_the_options_that_apply_are_shown(qtbot, fixtures_dir):
+    from app.ui.columns.remote_fields import REMOTE
+
+    model = fixtures_dir / "tiny-bert"
+    dialog = ColumnSettingsDialog(new_spec(BackendConfig(str(model), "gguf", file="gguf/model-q8_0.gguf")),
+                                  ["onnx", "gguf", "ct2", "remote"])
+    qtbot.addWidget(dialog)
+    form = dialog._form
+    assert not form.isRowVisible(dialog.gpu_layers)  # GGUF on the CPU: no "GPU layers: all"
+    dialog.device.setCurrentText("cuda")
+    assert form.isRowVisible(dialog.gpu_layers) and not form.isRowVisible(dialog.compute)
+    dialog.artifact.setCurrentText("ct2-int8")
+    assert form.isRowVisible(dialog.compute) and not form.isRowVisible(dialog.gpu_layers)
+    dialog.source.setCurrentText(REMOTE)  # a server: none of the local model's choices
+    for widget in (dialog.models_row, dialog.artifact, dialog.backend, dialog.device, dialog.compute,
+                   dialog.gpu_layers, dialog.threads):
+        assert not form.isRowVisible(widget)

@@ -58,7 +58,8 @@ class ColumnSettingsDialog(QDialog):
         row.addWidget(folder_btn)
         row.addWidget(file_btn)
         form.addRow("Model", row)
-        form.addRow("", self._models_row())
+        self.models_row = self._models_row()  # local models only: hidden for a remote source
+        form.addRow("", self.models_row)
         self.artifact = QComboBox()
         self.artifact.setEditable(True)
         form.addRow("Artifact", self.artifact)
@@ -114,13 +115,13 @@ class ColumnSettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        self._local_rows = (row, self.artifact, self.backend, self.device, self.threads, self.compute,
-                            self.gpu_layers, self.checkpoint, self.batch_dynamic)
+        self._local_rows = (row, self.models_row, self.artifact, self.backend, self.device, self.threads)
         self._form = form
         self.source.currentTextChanged.connect(self._source_changed)
         self.path.editingFinished.connect(self._refresh_artifacts)
         self.artifact.currentTextChanged.connect(self._artifact_changed)
         self.backend.currentTextChanged.connect(self._backend_changed)
+        self.device.currentTextChanged.connect(lambda _d: self._backend_changed(self.backend.currentText()))
         self._load(spec)
 
     def _models_row(self) -> QWidget:
@@ -173,6 +174,7 @@ class ColumnSettingsDialog(QDialog):
 
     def _load(self, spec: ColumnSpec) -> None:
         cfg, opts = spec.config, spec.options
+        self._options = opts
         is_remote = cfg.backend == "remote"
         if is_remote:
             self.remote.load(cfg)
@@ -269,26 +271,36 @@ class ColumnSettingsDialog(QDialog):
         self.artifact.blockSignals(False)
         if folder.is_file() or found:
             self._artifact_changed(self.artifact.currentText())
+        self._follow_name()
 
     def _artifact_changed(self, rel: str) -> None:
         base = Path(self.path.text().strip()).expanduser()
         backend = backend_for(base / rel if rel else base)
         if backend and self.backend.currentText() in ("onnx", "gguf", "ct2"):
             self.backend.setCurrentText(backend)
+        self._follow_name()
 
     def _source_changed(self, source: str) -> None:
         remote = source == REMOTE
         for field in self._local_rows:
             self._form.setRowVisible(field, not remote)
         self.remote.set_visible(remote)
-        if self._auto_name:
-            self.name.setText(self.spec().name)
+        self._backend_changed(self.backend.currentText())
 
     def _backend_changed(self, backend: str) -> None:
-        self.compute.setEnabled(backend == "ct2")
-        self.gpu_layers.setEnabled(backend == "gguf")
-        self.checkpoint.setEnabled(backend == "ct2")
-        self.batch_dynamic.setEnabled(backend == "onnx")
+        """Only the options that apply: compute type and checkpoint for CT2, GPU layers for GGUF on CUDA,
+        dynamic batching for ONNX."""
+        local = not self.is_remote
+        self._form.setRowVisible(self.compute, local and backend == "ct2")
+        self._form.setRowVisible(self.checkpoint, local and backend == "ct2")
+        self._form.setRowVisible(self.batch_dynamic, local and backend == "onnx")
+        self._form.setRowVisible(self.gpu_layers, local and backend == "gguf" and self.device.currentText() == "cuda")
+        self._follow_name()
+
+    def _follow_name(self) -> None:
+        """A name the user did not type follows the model, artifact, backend and device picked."""
+        if self._auto_name:
+            self.name.setText(self.spec().name)
 
 
 def _spin(lo: int, hi: int, special: str | None = None) -> QSpinBox:
