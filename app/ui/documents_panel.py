@@ -40,6 +40,14 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
 FILE_FILTER = "Documents (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ");;All files (*)"
 
 
+def _new_documents(docs: Sequence[Document], present: Sequence[Document]) -> tuple[list[Document], int]:
+    """``docs`` without those already listed (same text and source: e.g. a file dropped twice); how many
+    were left out. Repeats inside the new files themselves are kept."""
+    seen = {(d.text, d.source) for d in present}
+    new = [d for d in docs if (d.text, d.source) not in seen]
+    return new, len(docs) - len(new)
+
+
 def _names(paths: Sequence[Path], limit: int = 3) -> str:
     names = [p.name for p in paths]
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
@@ -292,7 +300,8 @@ class DocumentsPanel(QWidget):
 
     def add_paths(self, paths: Sequence[str | Path]) -> None:
         """Import files and folders (in the background); ``import_finished`` fires when they are added."""
-        requests, problems = self._requests([Path(p) for p in paths])
+        unique = list(dict.fromkeys(Path(p).expanduser().absolute() for p in paths))  # the same file once
+        requests, problems = self._requests(unique)
         if not requests:
             self._report(JobResult((), False, -1), problems)
             return
@@ -337,6 +346,10 @@ class DocumentsPanel(QWidget):
                 docs.extend(outcome.result.documents)
                 warnings.extend(outcome.result.warnings)
                 read.append(outcome.path)
+        docs, skipped = _new_documents(docs, self.model.documents())
+        if skipped:
+            warnings.append(f"Skipped {skipped} document{'s' if skipped != 1 else ''} already in the list (the "
+                            "same text from the same file).")
         added = self.model.add_documents(docs)
         lines = []
         if result.cancelled:

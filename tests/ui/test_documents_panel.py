@@ -56,6 +56,18 @@ def test_drop_several_files_and_a_folder_on_the_panel(qtbot, panel, tmp_path, dn
     assert panel.banner.level() == "warning" and "notes.xyz" in panel.banner.text()
 
 
+def test_dropping_the_same_file_twice_says_so_and_adds_nothing(qtbot, panel, tmp_path, dnd):
+    a = tmp_path / "a.txt"
+    a.write_text("Para one.\n\nPara two.", encoding="utf-8")
+    assert drop_files(qtbot, panel, dnd, [a, a]) == 2  # twice in one drop: read once
+    assert drop_files(qtbot, panel, dnd, [a]) == 0
+    assert texts(panel) == ["Para one.", "Para two."]
+    assert panel.banner.level() == "warning" and "Skipped 2 documents already in the list" in panel.banner.text()
+    other = tmp_path / "b.txt"
+    other.write_text("Para one.", encoding="utf-8")  # the same text from another file is a new document
+    assert drop_files(qtbot, panel, dnd, [other]) == 1
+
+
 def test_lines_mode_for_text_files(qtbot, panel, tmp_path, dnd):
     p = tmp_path / "lines.txt"
     p.write_text("one\ntwo\nthree\n", encoding="utf-8")
