@@ -151,14 +151,20 @@ def _diffs(scores: dict[str, list[float] | None]) -> dict[str, float]:
 def measure_latency(ours: Worker, setup: BenchSetup, tokenizer, max_length: int,
                     tick: Callable[[], None]) -> Latency:
     samples = []
+    docs = latency_docs(setup)
     for q in range(setup.latency_queries):
-        inputs = synthetic.synthetic(LATENCY_DOCS, setup.doc_tokens, seed=setup.seed + 1 + q, tokenizer=tokenizer)
+        inputs = synthetic.synthetic(docs, setup.doc_tokens, seed=setup.seed + 1 + q, tokenizer=tokenizer)
         ours.prepare(inputs.query, list(inputs.documents), max_length, setup.batch_size)
         samples.append(ours.run()["seconds"] * 1000.0)
         tick()
     samples.sort()
     p95 = samples[min(len(samples) - 1, math.ceil(0.95 * len(samples)) - 1)]
-    return Latency(LATENCY_DOCS, len(samples), statistics.median(samples), p95)
+    return Latency(docs, len(samples), statistics.median(samples), p95)
+
+
+def latency_docs(setup: BenchSetup) -> int:
+    """Documents per latency query: the run's own count, at most LATENCY_DOCS (``--docs 50``: queries of 50)."""
+    return max(1, min(setup.n_docs, LATENCY_DOCS))
 
 
 def total_runs(setup: BenchSetup, n_workers: int) -> int:

@@ -34,7 +34,8 @@ def add_parser(sub) -> None:
     p.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: the model's limit)")
     add_runtime_args(p)
     p.add_argument("--reps", type=int, default=5, help="timed repetitions per engine (medians are reported)")
-    p.add_argument("--latency-queries", type=int, default=8, help="queries of 100 documents for p50/p95")
+    p.add_argument("--latency-queries", type=int, default=8, help="queries for p50/p95 latency, each of --docs "
+                   "documents (at most 100)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic inputs")
     p.add_argument("--baseline", action="store_true", help="also time the raw runtime loop, interleaved")
     p.add_argument("--sweep", action="store_true", help="documents 10/100/1000 and length 32/128/512 tokens")

@@ -33,6 +33,7 @@ def test_all_backends_with_baselines_json(tiny_bert, capsys):
         assert cell["n_docs"] == 6 and all(len(m["seconds"]) == 2 for m in cell["measurements"])
         assert cell["max_abs_diff"]["raw"] < 1e-3, name  # the baseline computes the same scores
         assert rep["latency"]["queries"] == 2 and rep["latency"]["p95_ms"] >= rep["latency"]["p50_ms"]
+        assert rep["latency"]["docs_per_query"] == 6  # --docs 6: queries of 6 documents, as reported
     assert "embed-list" in {m["name"] for m in reports["gguf"]["cells"][0]["measurements"]}
     assert {t["backend"] for t in data["targets"]} == {"onnx", "gguf", "ct2"}
     machine = data["machine"]  # which machine the numbers are from
