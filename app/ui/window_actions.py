@@ -67,6 +67,9 @@ class WindowActions:
         self.models_dialog = None
         self.quit = a("Quit", self.w.close, QKeySequence.StandardKey.Quit)
         self.about = a("About Rerank Playground", self.open_about, tip="Version, installed runtimes, credits")
+        self.guide = a("User guide", self.open_guide, QKeySequence.StandardKey.HelpContents,
+                       "How the window, documents, sessions, models, benchmarks and the server work")
+        self.shortcuts = a("Keyboard shortcuts", self.open_shortcuts, "Ctrl+/", "Every key the window knows")
 
     def _build_menus(self) -> None:
         bar = self.w.menuBar()
@@ -87,6 +90,9 @@ class WindowActions:
         run_menu.addSeparator()
         run_menu.addAction(self.evaluate)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.guide)
+        help_menu.addAction(self.shortcuts)
+        help_menu.addSeparator()
         help_menu.addAction(self.about)
 
     def _build_toolbar(self) -> None:
@@ -122,6 +128,20 @@ class WindowActions:
             self.reference.setCurrentIndex(1)
         self.reference.blockSignals(False)
         self.w._results_changed()
+
+    def open_guide(self):
+        from app.ui.help_dialog import GuideDialog
+
+        dialog = GuideDialog(self.w)
+        dialog.show()
+        return dialog
+
+    def open_shortcuts(self):
+        from app.ui.help_dialog import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.w)
+        dialog.show()
+        return dialog
 
     def open_about(self) -> None:
         from app.ui.about_dialog import about_box
