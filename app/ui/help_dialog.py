@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QListWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from app.ui.screen_fit import resize_within_screen
@@ -65,6 +65,27 @@ class GuideDialog(QDialog):
         self.browser.setSearchPaths([str(path.parent)])  # its screenshots
         self.browser.document().setBaseUrl(QUrl.fromLocalFile(str(path.parent) + "/"))
         self.browser.setMarkdown(path.read_text(encoding="utf-8"))
+        _fit_images(self.browser, max(400, self.browser.viewport().width() - 24))
+
+
+def _fit_images(browser: QTextBrowser, width: int) -> None:
+    """Screenshots no wider than the page (the height follows the width)."""
+    doc = browser.document()
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            if fmt.isImageFormat():
+                image = fmt.toImageFormat()
+                image.setWidth(width)
+                cursor = QTextCursor(doc)
+                cursor.setPosition(fragment.position())
+                cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
+                cursor.setCharFormat(image)
+            it += 1
+        block = block.next()
 
 
 def shortcut_rows(window) -> list[tuple[str, str]]:

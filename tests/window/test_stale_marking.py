@@ -26,17 +26,17 @@ def _reasons(window) -> list[str]:
 
 def test_query_and_document_edits_mark_results_stale(qtbot, window, fixtures_dir, references):
     widgets, query, docs = _two_columns(qtbot, window, fixtures_dir, references)
-    assert _reasons(window) == ["", ""] and all(w.view.graphicsEffect() is None for w in widgets)
+    assert _reasons(window) == ["", ""] and all(not w.is_dimmed() for w in widgets)
 
     window.query_panel.set_query(query + " and more")
     qtbot.waitUntil(lambda: _reasons(window) == ["query changed — Run"] * 2, timeout=2_000)
-    assert all(w.stale.isVisibleTo(window) and w.view.graphicsEffect() is not None for w in widgets)
+    assert all(w.stale.isVisibleTo(window) and w.is_dimmed() for w in widgets)
     assert "⟳ stale: query changed — Run" in window.drift_panel.summary.text()
 
     window.query_panel.set_query(query)  # typed back: the results are current again
     qtbot.waitUntil(lambda: _reasons(window) == ["", ""], timeout=2_000)
     assert "stale" not in window.drift_panel.summary.text()
-    assert all(not w.stale.isVisibleTo(window) and w.view.graphicsEffect() is None for w in widgets)
+    assert all(not w.stale.isVisibleTo(window) and not w.is_dimmed() for w in widgets)
 
     window.documents_panel.add_texts(["one more document about something else"])
     qtbot.waitUntil(lambda: _reasons(window) == ["documents changed — Run"] * 2, timeout=2_000)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QFrame,
-    QGraphicsOpacityEffect,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -219,15 +219,13 @@ class ColumnWidget(QFrame):
             return
         self.stale.setText(f"⟳ {reason}" if reason else "")
         self.stale.setVisible(bool(reason))
-        if reason:
-            effect = QGraphicsOpacityEffect(self.view)
-            effect.setOpacity(0.45)
-            self.view.setGraphicsEffect(effect)
-        else:
-            self.view.setGraphicsEffect(None)
+        self.view.setPalette(_dimmed(self.palette()) if reason else self.palette())
 
     def stale_reason(self) -> str:
         return self.stale.text()[2:] if self.stale.text() else ""
+
+    def is_dimmed(self) -> bool:
+        return self.view.palette().color(QPalette.ColorRole.Text) != self.palette().color(QPalette.ColorRole.Text)
 
     def set_grade_text(self, text: str) -> None:
         """Show (or with '' hide) the line with this column's metrics on the user's grades."""
@@ -244,3 +242,13 @@ class ColumnWidget(QFrame):
     def document_order(self) -> list[int]:
         """Document indices as the view shows them (top row first)."""
         return [self.model.index(r, 0).data(DocIndexRole) for r in range(self.model.rowCount())]
+
+
+def _dimmed(palette: QPalette) -> QPalette:
+    """Grey text and grey score bars (the bar delegate paints with Highlight): results that are out of date."""
+    dim = QPalette(palette)
+    grey = palette.color(QPalette.ColorRole.PlaceholderText)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
+        dim.setColor(role, grey)
+    dim.setColor(QPalette.ColorRole.Highlight, QColor(grey.red(), grey.green(), grey.blue(), 160))
+    return dim
