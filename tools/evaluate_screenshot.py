@@ -36,6 +36,7 @@ def _fallback_dataset(folder: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "evaluate.png"))
+    parser.add_argument("--queries", type=int, default=0, help="use only the first N queries (0: all)")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="rp-eval-shot-")
     os.environ.setdefault("RERANK_PLAYGROUND_HOME", home)
@@ -57,9 +58,13 @@ def main() -> int:
     view.move(40, 40)
     if not bundled_dataset().is_file():
         view.set_dataset(_fallback_dataset(Path(home)))
+    view.max_queries.setValue(args.queries)
     _wait(app, 300)
     if view.start():
-        _wait_until(app, lambda: view.run_ is not None and not view.busy, 180_000)
+        _wait_until(app, lambda: view.run_ is not None and not view.busy, 900_000)
+    view.tabs.setCurrentIndex(1)  # the per-query drill-down, its worst query for the first column picked
+    view.per_query.sortItems(2)
+    view.per_query.selectRow(0)
     _wait(app, 500)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,8 @@ and NDCG per query (the drill-down: where does a column lose?)."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
@@ -142,3 +144,14 @@ def fill_per_query(table: QTableWidget, outcome: EvalOutcome | None) -> None:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.setSortingEnabled(True)
+
+
+def per_query_legend(outcome: EvalOutcome | None) -> str:
+    """What the numbered columns of the per-query table are."""
+    head, _rows = per_query(outcome if outcome is not None and outcome.reports else None)
+    names = head[2:-1]
+    if not names:
+        return "NDCG per query, once an evaluation has finished."
+    key = " · ".join(f"{i} = {escape(n)}" for i, n in enumerate(names, start=1))
+    return (f"NDCG@k per query ({key}). Click a header to sort, worst first; pick a row to see each column's "
+            "top documents with their grades.")

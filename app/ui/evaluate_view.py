@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -153,11 +154,9 @@ class EvaluateView(QDialog):
         self.per_query.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.per_query.itemSelectionChanged.connect(self._show_query_detail)
         box.addWidget(self.per_query, 2)
-        self.query_detail = QLabel(page)
-        self.query_detail.setWordWrap(True)
-        self.query_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.query_detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        box.addWidget(self.query_detail, 1)
+        self.query_detail = QTextBrowser(page)  # scrolls: a long drill-down never squeezes the tables
+        self.query_detail.setPlaceholderText("Pick a query above to see where each column ranked its documents.")
+        box.addWidget(self.query_detail, 2)
         return page
 
     def _build_run_row(self) -> QHBoxLayout:
@@ -321,14 +320,17 @@ class EvaluateView(QDialog):
 
     # -- results --------------------------------------------------------------------------------
     def _show_outcome(self, outcome: EvalOutcome | None) -> None:
-        from app.ui.evaluate_tables import fill_metrics, fill_per_query, fill_taus
+        from app.ui.evaluate_tables import fill_metrics, fill_per_query, fill_taus, per_query_legend
 
         k = self.k.value()
         self.outcome = outcome
         fill_metrics(self.table, outcome, k)
         fill_taus(self.taus, outcome)
         fill_per_query(self.per_query, outcome if outcome is not None and outcome.reports else None)
-        self.query_detail.setText("")
+        self.query_detail.clear()
+        self.per_query_legend.setText(per_query_legend(outcome))
+        rows = self.table.rowCount()  # every row of the metrics table in view (up to 8 columns)
+        self.table.setMinimumHeight(self.table.horizontalHeader().height() + 24 * min(max(rows, 2), 8) + 6)
         bars = [(outcome.names[i], r.ndcg) for i, r in sorted(outcome.reports.items())] if outcome else []
         if bars and outcome.bm25 is not None:
             bars.append((outcome.bm25.name, outcome.bm25.ndcg))
@@ -380,10 +382,10 @@ class EvaluateView(QDialog):
 
         rows = self.per_query.selectionModel().selectedRows() if self.per_query.selectionModel() else []
         if not rows or self.outcome is None:
-            self.query_detail.setText("")
+            self.query_detail.clear()
             return
         number = self.per_query.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
-        self.query_detail.setText(query_detail_html(self.outcome, int(number) - 1))
+        self.query_detail.setHtml(query_detail_html(self.outcome, int(number) - 1))
 
     def closeEvent(self, event) -> None:
         self.cancel()

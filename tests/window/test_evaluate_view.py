@@ -117,8 +117,10 @@ def test_bm25_row_progress_copy_export_and_drill_down(qtbot, window, fixtures_di
     worst = per_query.item(0, 0).data(0x0100)
     assert float(per_query.item(0, 2).text()) == pytest.approx(min(outcome.reports[0].per_query_ndcg), abs=5e-4)
     per_query.selectRow(0)
-    detail = view.query_detail.text()
+    detail = view.query_detail.toPlainText()
     assert f"Query {worst}:" in detail and window.column_specs()[0].name in detail and BM25_NAME in detail
+    assert f"1 = {window.column_specs()[0].name}" in view.per_query_legend.text() and "2 = BM25" in \
+        view.per_query_legend.text()
 
 
 def test_cancel_stops_the_evaluation_and_frees_the_column(qtbot, window, fixtures_dir, references, tmp_path):
