@@ -78,7 +78,10 @@ def test_bm25_uses_the_statistics_of_the_whole_dataset():
 def test_bm25_row_of_the_bundled_set_matches_the_readme():
     from app.paths import resources_dir
 
-    queries = load_dataset(resources_dir() / "eval" / "debian-heldout.jsonl")
+    path = resources_dir() / "eval" / "debian-heldout.jsonl"
+    if not path.is_file():
+        pytest.skip("this checkout has no bundled held-out set")
+    queries = load_dataset(path)
     rep = evaluate(BM25_NAME, bm25_reference(queries), queries, k=10)
     assert (round(rep.ndcg, 4), round(rep.mrr, 4)) == (0.8206, 0.8238)  # README and tools/starter/evaluate.py
 
