@@ -59,7 +59,7 @@ class EvaluateView(QDialog):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle("Evaluate columns on a labelled dataset")
-        resize_within_screen(self, 980, 760)
+        resize_within_screen(self, 1000, 940)
         self.loader = JobRunner("evaluate-dataset", 1, self)
         self.run_: EvaluationRun | None = None
         self._load_job: Job | None = None
