@@ -26,4 +26,4 @@ def test_dialogs_fit_the_screen(qtbot, window, monkeypatch):
     monkeypatch.setattr(screen_fit, "available_size", lambda widget: (1366, 738))  # a 1366 x 768 laptop
     view = EvaluateView(window)
     qtbot.addWidget(view)
-    assert view.height() <= 738 * 0.94 and view.width() == 980
+    assert view.height() <= 738 * 0.94 and view.width() == 1000
