@@ -291,6 +291,10 @@ class ColumnSettingsDialog(QDialog):
         """Only the options that apply: compute type and checkpoint for CT2, GPU layers for GGUF on CUDA,
         dynamic batching for ONNX."""
         local = not self.is_remote
+        self.compute.setEnabled(backend == "ct2")
+        self.gpu_layers.setEnabled(backend == "gguf")
+        self.checkpoint.setEnabled(backend == "ct2")
+        self.batch_dynamic.setEnabled(backend == "onnx")
         self._form.setRowVisible(self.compute, local and backend == "ct2")
         self._form.setRowVisible(self.checkpoint, local and backend == "ct2")
         self._form.setRowVisible(self.batch_dynamic, local and backend == "onnx")
