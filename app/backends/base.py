@@ -54,7 +54,8 @@ class Backend(ABC):
     artifact: str = ""  # the file or folder that actually runs (e.g. a fused ONNX graph)
     notes: tuple[str, ...] = ()  # how the runtime was set up, in words (graph fusion, threads, ...)
     # True when a pair's score depends on the other pairs in its runtime call (ONNX dynamic int8: one activation
-    # scale per batch tensor); such a backend scores one pair per call unless options.batch_dynamic_quant
+    # scale per batch tensor; CT2 int8 on CPU, measured); such a backend scores one pair per call unless
+    # options.batch_dynamic_quant
     batch_dependent: bool = False
 
     def __init__(self, config: BackendConfig) -> None:
@@ -110,7 +111,8 @@ class Backend(ABC):
             results = [replace(r, span=(0, len(limited[r.index]))) if r.index in cut_docs and r.span is None
                        else r for r in results]
         warnings = [*self.static_warnings, *fidelity.option_warnings(self.family, options),
-                    *fidelity.batching_warnings(self.batch_dependent and batch_size > 1 and len(pairs) > 1),
+                    *fidelity.batching_warnings(self.batch_dependent and batch_size > 1 and len(pairs) > 1,
+                                                 self.name),
                     *fidelity.doc_limit_warnings(options.max_doc_tokens, len(cut_docs)),
                     *fidelity.result_warnings([r.score for r in results], pairs, max_length,
                                               [i for i, t in enumerate(texts) if not t.strip()])]

@@ -200,6 +200,12 @@ class CT2Backend(Backend):
         self.device = f"{device} ({self.model.compute_type})"
         self.artifact = str(folder)
         self.precision = self.model.compute_type
+        # measured (AMD Zen 4, starter int8): a pair alone and the same pair in a batch of 16+ differ by up to
+        # 0.15 logits, so CPU int8 scores one pair per run unless batching is asked for, like ONNX dynamic int8
+        self.batch_dependent = device == "cpu" and "int8" in self.precision
+        if self.batch_dependent:
+            self.notes = (*self.notes, "CTranslate2 int8 on CPU: a score depends on its batch, so one pair per "
+                                       "run unless batching it is asked for (--batch-dynamic-int8)")
         owner = root.parent if folder == root else root
         self.model_name = f"{owner.name}/{folder.name}"
 

@@ -40,8 +40,8 @@ def add_runtime_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-dynamic-int8", action="store_true", help=BATCH_DYNAMIC_HELP)
 
 
-BATCH_DYNAMIC_HELP = ("ONNX dynamic int8 graphs: batch pairs (faster, but each score then depends on the other "
-                      "documents in its batch: one activation scale per batch; default: one pair per run)")
+BATCH_DYNAMIC_HELP = ("ONNX dynamic int8 graphs and CTranslate2 int8 on CPU: batch pairs (faster, but each score "
+                      "then depends on the other documents in its batch; default: one pair per run)")
 
 
 def check_common_args(args: argparse.Namespace) -> None:

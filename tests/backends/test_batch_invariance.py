@@ -63,3 +63,26 @@ def test_fp32_graphs_keep_batching(fixtures_dir, file):
         assert "batch_dependent" not in {w.code for w in run.warnings}
     finally:
         backend.close()
+
+
+def test_ct2_int8_scores_each_pair_alone_by_default():
+    """CTranslate2 int8 on the CPU: the same pair alone and in a batch of 16+ differed by up to 0.15 logits."""
+    import json
+
+    starter = starter_model_dir()
+    if starter is None or not (starter / "ct2-int8" / "model.bin").is_file():
+        pytest.skip("the starter model is not in this checkout")
+    row = json.loads((starter.parents[1] / "eval" / "debian-heldout.jsonl").read_text(encoding="utf-8")
+                     .splitlines()[0])
+    docs = [d if isinstance(d, str) else d["text"] for d in row["documents"]]
+    backend = registry.load(BackendConfig(str(starter), "ct2", file="ct2-int8", threads=2))
+    try:
+        assert backend.batch_dependent
+        alone = [backend.score(row["query"], [d]).raw_scores[0] for d in docs]
+        together = backend.score(row["query"], docs)
+        assert together.raw_scores == alone and "batch_dependent" not in {w.code for w in together.warnings}
+        batched = backend.score(row["query"], docs, ScoreOptions(batch_dynamic_quant=True, batch_tokens=0))
+        assert "batch_dependent" in {w.code for w in batched.warnings}
+        assert "CTranslate2" in next(w.message for w in batched.warnings if w.code == "batch_dependent")
+    finally:
+        backend.close()
