@@ -4,7 +4,7 @@ A native crash (llama.cpp abort, segfault) kills only that process; the parent s
 and reports which column failed and why, while the app and the other columns keep running.
 """
 
-from app.runtime.model_worker import ModelWorker, WorkerCrashedError
+from app.runtime.model_worker import ModelWorker, WorkerCrashedError, WorkerStalledError
 from app.runtime.protocol import ModelInfo
 
-__all__ = ["ModelInfo", "ModelWorker", "WorkerCrashedError"]
+__all__ = ["ModelInfo", "ModelWorker", "WorkerCrashedError", "WorkerStalledError"]

@@ -3,6 +3,11 @@
 One ``ModelWorker`` per column holds one loaded model warm across runs. Calls block, so the GUI runs them in
 a thread pool; a process that dies mid-call (exit by signal, e.g. SIGABRT from a llama.cpp assert) raises
 ``WorkerCrashedError`` naming what it was doing, and the next ``load`` starts a fresh process.
+
+A worker that stops answering because its process is stopped (SIGSTOP, a debugger) fails the call with
+``WorkerStalledError`` once it has stayed stopped for ``stopped_grace_s``, and is killed. The check reads the
+process state instead of waiting for heartbeats: a runtime that loads or scores for minutes while holding the
+GIL is busy, not hung, and must not be failed for it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 
@@ -31,7 +37,39 @@ WORKER_NICENESS = 10
 
 
 class WorkerCrashedError(PlaygroundError):
-    """The worker process died (native crash, killed, out of memory); only its column is affected."""
+    """The worker process died (native crash, killed, out of memory); only its column is affected.
+
+    ``runtime`` (backend name), ``cause`` ('signal 11, SIGSEGV') and ``doing`` ('scoring 3 documents with X')
+    make ``summary``, the one line the command line prints.
+    """
+
+    def __init__(self, message: str, runtime: str = "model", cause: str = "", doing: str = "") -> None:
+        super().__init__(message)
+        self.runtime, self.cause, self.doing = runtime, cause, doing
+
+    @property
+    def summary(self) -> str:
+        return f"the {self.runtime} runtime crashed ({self.cause}) while {self.doing}"
+
+
+class WorkerStalledError(WorkerCrashedError):
+    """The worker process stopped answering (its process was stopped) and was ended."""
+
+    @property
+    def summary(self) -> str:
+        return f"the {self.runtime} runtime stopped answering ({self.cause}) while {self.doing}; it was ended"
+
+
+def process_stopped(pid: int | None) -> bool:
+    """Whether process ``pid`` is stopped (SIGSTOP/SIGTSTP, or held by a tracer)."""
+    if pid is None:
+        return False
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP)
+    except psutil.Error:  # gone: the sentinel reports it
+        return False
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -57,8 +95,13 @@ def _error_from(failure: Failure) -> PlaygroundError:
 class ModelWorker:
     """A spawned process holding one loaded backend. One call at a time (guarded by a lock)."""
 
-    def __init__(self, name: str = "worker", plugins: Sequence[str] | None = None) -> None:
+    # While a call waits, the worker's process state is checked this often (seconds).
+    POLL_S = 0.5
+
+    def __init__(self, name: str = "worker", plugins: Sequence[str] | None = None,
+                 stopped_grace_s: float = 5.0) -> None:
         self.name = name
+        self.stopped_grace_s = stopped_grace_s
         self.plugins = tuple(plugins) if plugins is not None else plugins_from_env()
         self._ctx = mp.get_context("spawn")
         self._cancel = self._ctx.Event()
@@ -157,8 +200,13 @@ class ModelWorker:
             conn.send(msg)
         except (OSError, ValueError) as exc:
             raise self._crashed(doing) from exc
+        stopped_since: float | None = None
         while True:
-            ready = wait([conn, proc.sentinel])
+            ready = wait([conn, proc.sentinel], timeout=self.POLL_S)
+            if not ready:
+                stopped_since = self._check_stopped(stopped_since, doing)
+                continue
+            stopped_since = None
             if conn in ready:
                 try:
                     reply = conn.recv()
@@ -174,6 +222,25 @@ class ModelWorker:
             if not conn.poll():
                 raise self._crashed(doing)
 
+    def _check_stopped(self, since: float | None, doing: str) -> float | None:
+        """None while the worker runs; the time it was first seen stopped; raises once stopped too long."""
+        if not process_stopped(self.pid):
+            return None
+        now = time.monotonic()
+        if since is None:
+            log.warning("worker %s (pid %s) is stopped while %s", self.name, self.pid, doing)
+            return now
+        if now - since < self.stopped_grace_s:
+            return since
+        proc, pid = self._proc, self.pid
+        proc.kill()  # SIGKILL ends a stopped process too
+        proc.join(2.0)
+        self._discard()
+        cause = f"its process {pid} was stopped for {self.stopped_grace_s:.0f} s"
+        raise WorkerStalledError(
+            f"The {self._runtime} runtime stopped answering while {doing}: {cause} (SIGSTOP or a debugger), "
+            "so it was ended. Run again to start a fresh one.", self._runtime, cause, doing)
+
     def _crashed(self, doing: str) -> WorkerCrashedError:
         proc = self._proc
         proc.join(2.0)
@@ -183,7 +250,7 @@ class ModelWorker:
             return errors.CancelledError("Stopped: the column or the window was closed.")
         return WorkerCrashedError(f"The {self._runtime} runtime crashed ({code}) while {doing}. The other columns "
                                   "are unaffected; run again to restart this column, or choose another "
-                                  "artifact or backend.")
+                                  "artifact or backend.", self._runtime, code, doing)
 
 
 def _lower_priority(pid: int) -> None:

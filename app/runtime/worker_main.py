@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import logging
 import os
+import signal
 import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -45,6 +46,8 @@ def import_plugin(spec: str) -> None:
 def serve(conn: Connection, cancel_event, plugins: tuple[str, ...] = ()) -> None:
     """Process entry point: answer requests on ``conn`` until ``Shutdown`` or the pipe closes."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s worker %(name)s: %(message)s")
+    # Ctrl+C in a terminal reaches the whole process group: the app decides, and closes this worker itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for spec in plugins:
         try:
             import_plugin(spec)

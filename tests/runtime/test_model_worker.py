@@ -93,3 +93,52 @@ def test_close_stops_the_process(tiny_bert):
     proc = w._proc
     w.close()
     assert not proc.is_alive() and proc.exitcode == 0
+
+
+def test_segfault_is_reported_with_its_signal(worker, tiny_bert):
+    worker.load(BackendConfig(str(tiny_bert), "segv", file="onnx/model_quantized.onnx"))
+    with pytest.raises(WorkerCrashedError) as caught:
+        worker.score("q", [Document("a")], ScoreOptions())
+    assert caught.value.runtime == "segv" and caught.value.cause == "signal 11, SIGSEGV"
+    assert caught.value.summary.startswith("the segv runtime crashed (signal 11, SIGSEGV) while scoring 1 documents")
+
+
+def test_stopped_worker_fails_the_call_and_is_replaced(plugin_path, tiny_bert):
+    """SIGSTOP on the worker mid-run: the call fails within the grace period instead of waiting forever."""
+    import os
+    import signal
+    import time
+
+    from app.runtime import WorkerStalledError
+
+    w = ModelWorker("stopped", plugins=[plugin_path], stopped_grace_s=1.0)
+    try:
+        w.load(BackendConfig(str(tiny_bert), "slow-onnx", file="onnx/model_quantized.onnx"))
+        pid = w.pid
+
+        def progress(done, total):
+            if done > 0 and w.pid == pid:
+                os.kill(pid, signal.SIGSTOP)
+
+        started = time.monotonic()
+        with pytest.raises(WorkerStalledError, match="stopped answering while scoring"):
+            w.score("q", [Document(f"doc {i}") for i in range(100)], ScoreOptions(batch_size=4), progress=progress)
+        assert time.monotonic() - started < 15
+        assert not w.alive
+        w.load(BackendConfig(str(tiny_bert), "onnx", file="onnx/model_quantized.onnx"))
+        assert w.pid != pid and len(w.score("q", [Document("a")], ScoreOptions()).results) == 1
+    finally:
+        w.close()
+
+
+def test_a_long_silent_call_is_not_a_stall(plugin_path, tiny_bert):
+    """A worker that computes for longer than the grace period without a word is busy, not stopped."""
+    w = ModelWorker("busy", plugins=[plugin_path], stopped_grace_s=0.2)
+    try:
+        w.load(BackendConfig(str(tiny_bert), "sleepy", file="onnx/model_quantized.onnx"))
+        seen = []
+        run = w.score("q", [Document("a"), Document("b")], ScoreOptions(batch_size=2),
+                      progress=lambda d, t: seen.append(d))
+        assert len(run.results) == 2 and seen == [0, 2]  # nothing arrived during the 1.5 s batch
+    finally:
+        w.close()
