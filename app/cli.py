@@ -11,6 +11,13 @@ import sys
 
 from app import __version__
 from app.core.errors import CancelledError, PlaygroundError
+from app.commands.isolation import EXIT_CRASH
+from app.runtime.model_worker import WorkerCrashedError
+
+EPILOG = ("exit status: 0 success; 1 --self-test found a disagreement or a failed backend; 2 bad input or "
+          "another error (one line on stderr); 3 a runtime crashed or stopped answering in its worker process "
+          "(one line naming the runtime, the signal and the model; eval and --self-test keep the other "
+          "backends' results); 130 interrupted.")
 
 # Each module in app/commands with add_parser(subparsers); imported lazily so the CLI starts fast.
 COMMANDS = ("score", "models", "bench", "eval", "serve")
@@ -26,7 +33,7 @@ DESCRIPTION = """Compare rerankers across runtimes.
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rerank-playground", description=DESCRIPTION,
                                      usage="%(prog)s [options] [SESSION.json | COMMAND ...]",
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--about", action="store_true", help="print version, installed runtimes and credits")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -102,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
 
         check_common_args(args)
         return int(args.run(args) or 0)
+    except WorkerCrashedError as exc:  # a runtime crashed in its worker process: one line, a status of its own
+        if args.debug:
+            raise
+        print(f"error: {exc.summary}", file=sys.stderr)
+        return EXIT_CRASH
     except CancelledError:
         print("cancelled", file=sys.stderr)
         return 130

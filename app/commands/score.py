@@ -98,19 +98,19 @@ def read_docs(args: argparse.Namespace) -> list[Document]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.backends import registry
+    from app.commands.isolation import loaded
 
     if args.top_n is not None and args.top_n < 1:
         raise BadInputError(f"--top-n must be 1 or more (got {args.top_n}); leave it out to show every document.")
     docs = read_docs(args)
     options = options_from(args)
-    backend = registry.load(config_from(args))
+    config = config_from(args)
     bar = progress_bar("scoring")
     try:
-        result = backend.score(args.query, docs, options, progress=bar)
+        with loaded(config) as (worker, _info):  # the model runs in a worker process: a crash is a message
+            result = worker.score(args.query, docs, options, progress=bar)
     finally:
         bar.close()
-        backend.close()
     if args.json:
         json.dump(result.to_json(args.top_n), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")

@@ -99,8 +99,9 @@ class ModelWorker:
     POLL_S = 0.5
 
     def __init__(self, name: str = "worker", plugins: Sequence[str] | None = None,
-                 stopped_grace_s: float = 5.0) -> None:
+                 stopped_grace_s: float = 5.0, lower_priority: bool = True) -> None:
         self.name = name
+        self.lower_priority = lower_priority  # the GUI's workers yield to its window; a CLI's need not
         self.stopped_grace_s = stopped_grace_s
         self.plugins = tuple(plugins) if plugins is not None else plugins_from_env()
         self._ctx = mp.get_context("spawn")
@@ -128,7 +129,8 @@ class ModelWorker:
         proc = self._ctx.Process(target=serve, args=(child, self._cancel, self.plugins), daemon=True,
                                  name=f"rerank-playground-{self.name}")
         proc.start()
-        _lower_priority(proc.pid)
+        if self.lower_priority:
+            _lower_priority(proc.pid)
         child.close()
         self._proc, self._conn = proc, parent
         log.debug("worker %s started (pid %s)", self.name, proc.pid)
