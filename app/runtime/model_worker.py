@@ -123,6 +123,11 @@ class ModelWorker:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
+    @property
+    def exitcode(self) -> int | None:
+        """How the process ended (negative: the signal); None while it runs or before the first start."""
+        return self._proc.exitcode if self._proc is not None else None
+
     def _start(self) -> None:
         self._discard()
         parent, child = self._ctx.Pipe(duplex=True)

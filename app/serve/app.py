@@ -29,7 +29,7 @@ from app.serve.protocol import (
     rerank_response,
     tei_response,
 )
-from app.serve.worker import ScoringWorker
+from app.serve.worker import ModelUnavailableError, ScoringWorker
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ def build_app(worker: ScoringWorker, settings: ServeSettings) -> Starlette:
     async def score(query: str, texts: tuple[str, ...], options: ScoreOptions | None = None) -> ScoreRun:
         try:
             return await worker.score(query, texts, options or settings.options)
+        except ModelUnavailableError as exc:  # the model's worker crashed (restarting) or does not load
+            raise ApiError(503, str(exc), "service_unavailable", headers={"Retry-After": "1"}) from exc
         except BadInputError as exc:
             raise ApiError(422, str(exc)) from exc
         except PlaygroundError as exc:
@@ -88,9 +90,12 @@ def build_app(worker: ScoringWorker, settings: ServeSettings) -> Starlette:
 
     async def health(request: Request) -> JSONResponse:
         backend = worker.backend
-        return JSONResponse({"status": "ok", "model": settings.model_id,
-                             "backend": getattr(backend, "name", None), "device": getattr(backend, "device", None),
-                             "requests": worker.requests, "backend_calls": worker.backend_calls})
+        body = {"status": worker.status, "model": settings.model_id,
+                "backend": getattr(backend, "name", None), "device": getattr(backend, "device", None),
+                "requests": worker.requests, "backend_calls": worker.backend_calls, "restarts": worker.restarts}
+        if worker.problem:
+            body["problem"] = worker.problem
+        return JSONResponse(body, status_code=200 if worker.problem is None else 503)
 
     async def models(request: Request) -> JSONResponse:
         authorize(request)

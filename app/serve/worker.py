@@ -1,27 +1,42 @@
-"""The model worker behind ``serve``: one thread owns the loaded backend; requests are queued and batched.
+"""The model worker behind ``serve``: the model runs in a worker process; requests are queued and batched.
 
 Requests arrive on the event loop and wait in an asyncio queue. The batcher takes the first one, collects
 whatever else arrives within ``window_ms`` (up to ``max_batch_documents`` documents), and groups the jobs by
-(query, options): each group is ONE ``backend.score`` call on the model thread, whose results are split
-back per request. Groups with different queries run back-to-back. If a combined call fails, each job of the
-group is retried alone, so one bad request never fails its neighbours.
+(query, options): each group is ONE scoring call to the model's worker process (app.runtime.ModelWorker, the
+same layer as the GUI's columns), whose results are split back per request. Groups with different queries run
+back-to-back. If a combined call fails, each job of the group is retried alone, so one bad request never fails
+its neighbours.
+
+A native crash of the runtime (or a worker that stops answering) ends only the worker process: the requests of
+that call get ``ModelUnavailableError`` (HTTP 503, with the reason), the batcher starts a fresh worker and
+loads the model again before the next group, and the server stays up. A model that no longer loads (its file
+was replaced or truncated) keeps answering 503 with the load error, and the load is retried at most every
+``retry_s`` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+from app.core.errors import PlaygroundError
 from app.core.fidelity import COLLAPSE_EPS
-from app.core.types import BackendConfig, FidelityWarning, ScoreOptions, ScoreRun
+from app.core.types import BackendConfig, Document, FidelityWarning, ScoreOptions, ScoreRun
+from app.runtime import ModelInfo, ModelWorker, WorkerCrashedError
+from app.runtime.model_worker import describe_exit
 
 log = logging.getLogger(__name__)
 
 # Warnings computed from a run's results; recomputed per request after a batched call is split.
 _RESULT_CODES = {"collapsed", "truncated", "empty_documents"}
+
+
+class ModelUnavailableError(PlaygroundError):
+    """The model's worker crashed (it is being restarted) or cannot be loaded again: HTTP 503."""
 
 
 @dataclass(eq=False)
@@ -32,30 +47,67 @@ class _Job:
     future: asyncio.Future
 
 
+@dataclass(frozen=True)
+class ServedFamily:
+    name: str
+    max_length: int
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """What the HTTP layer shows of the loaded model (from the worker's ``ModelInfo``)."""
+
+    name: str  # the backend
+    model_name: str
+    device: str
+    precision: str
+    family: ServedFamily
+    static_warnings: tuple[FidelityWarning, ...]
+
+    @classmethod
+    def from_info(cls, info: ModelInfo) -> ServedModel:
+        return cls(info.backend, info.model, info.device, info.precision, ServedFamily(info.family, info.max_length),
+                   tuple(info.warnings))
+
+
 class ScoringWorker:
-    """Loads one backend on its own thread and scores queued requests there, batched."""
+    """Loads one model in a worker process and scores queued requests there, batched; restarts it on a crash."""
 
     def __init__(self, config: BackendConfig, window_ms: float = 2.0, max_batch_documents: int = 256,
-                 loader: Callable | None = None) -> None:
+                 plugins: Sequence[str] | None = None, retry_s: float = 5.0) -> None:
         self.config = config
         self.window_s = max(0.0, window_ms) / 1000.0
         self.max_batch_documents = max(1, max_batch_documents)
-        self._loader = loader
-        # One thread, never more: the backend's model object is only ever used by this thread.
+        self.retry_s = retry_s
+        self._model = ModelWorker("serve", plugins=plugins, lower_priority=False)
+        # One thread, never more: only it talks to the worker process, one call at a time.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rerank-model")
-        self.backend = None
+        self.backend: ServedModel | None = None
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task | None = None
-        self.requests = 0  # scored requests, and the backend calls they took (batching at work)
+        self.requests = 0  # scored requests, and the model calls they took (batching at work)
         self.backend_calls = 0
+        self.restarts = 0
+        self._down: str | None = None  # why the model went down (a crash), until it is loaded again
+        self._reload_error: str | None = None  # why loading it again failed
+        self._last_attempt = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        """The worker process holding the model (tests kill it to check the recovery)."""
+        return self._model.pid
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.problem is None else "unavailable"
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def load(self) -> None:
-        """Load the model on the model thread (blocking); raises the backend's PlaygroundError."""
-        from app.backends import registry
+        """Load the model in the worker process (blocking); raises the backend's PlaygroundError."""
+        self._executor.submit(self._load).result()
 
-        loader = self._loader or registry.load
-        self.backend = self._executor.submit(loader, self.config).result()
+    def _load(self) -> None:  # on the model thread
+        self.backend = ServedModel.from_info(self._model.load(self.config))
 
     async def start(self) -> None:
         if self.backend is None:
@@ -73,9 +125,7 @@ class ScoringWorker:
         self.close()
 
     def close(self) -> None:
-        if self.backend is not None:
-            backend, self.backend = self.backend, None
-            self._executor.submit(backend.close).result()
+        self._executor.submit(self._model.close).result()
         self._executor.shutdown(wait=True)
 
     # -- scoring ---------------------------------------------------------------------------------------
@@ -118,9 +168,20 @@ class ScoringWorker:
         live = [j for j in group if not j.future.done()]  # a client that went away cancels its future
         if not live:
             return
+        try:
+            await self._ensure_model()
+        except ModelUnavailableError as exc:
+            for job in live:
+                _settle(job, exc=exc)
+            return
         texts = [t for j in live for t in j.texts]
         try:
             run = await self._call(live[0].query, texts, live[0].options)
+        except WorkerCrashedError as exc:  # the call took the whole group down with it: 503, then restart
+            error = self._crashed(exc.summary)
+            for job in live:
+                _settle(job, exc=error)
+            return
         except Exception as exc:  # noqa: BLE001 - handed to the waiting request(s)
             if len(live) == 1:
                 _settle(live[0], exc=exc)
@@ -131,11 +192,45 @@ class ScoringWorker:
         for job, part in zip(live, split_run(run, [len(j.texts) for j in live], [j.texts for j in live])):
             _settle(job, result=part)
 
+    def _crashed(self, summary: str) -> ModelUnavailableError:
+        log.error("%s; restarting the model's worker", summary)
+        self._down, self._reload_error = f"{summary[0].upper()}{summary[1:]}", None
+        self._last_attempt = 0.0  # restart at once, before the next request
+        return ModelUnavailableError(f"{self._down}. The server restarts the model: retry the request.")
+
+    @property
+    def problem(self) -> str | None:
+        """Why the model is unavailable now (None: it is up)."""
+        if self._down is None:
+            return None
+        return self._down + (f". Loading it again failed: {self._reload_error}" if self._reload_error else "")
+
+    async def _ensure_model(self) -> None:
+        """Before a call: a worker that died since the last one is noted; a missing model is loaded again."""
+        if self._down is None and not self._model.alive:
+            code = describe_exit(self._model.exitcode)
+            self._crashed(f"the {self.config.backend} runtime's worker process ended ({code}) between requests")
+        if self._down is None:
+            return
+        if time.monotonic() - self._last_attempt < self.retry_s:
+            raise ModelUnavailableError(f"{self.problem}. The server tries again within {self.retry_s:.0f} s.")
+        self._last_attempt = time.monotonic()
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._load)
+        except PlaygroundError as exc:
+            self._reload_error = exc.summary if isinstance(exc, WorkerCrashedError) else str(exc)
+            log.error("the model could not be loaded again: %s", self._reload_error)
+            raise ModelUnavailableError(f"{self.problem}. The server tries again within {self.retry_s:.0f} s.") \
+                from exc
+        self.restarts += 1
+        log.warning("model loaded again in a fresh worker (pid %s) after: %s", self.pid, self._down)
+        self._down, self._reload_error = None, None
+
     async def _call(self, query: str, texts: list[str], options: ScoreOptions) -> ScoreRun:
-        backend = self.backend
         self.backend_calls += 1
+        docs = [Document(t) for t in texts]
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: backend.score(query, texts, options))
+        return await loop.run_in_executor(self._executor, lambda: self._model.score(query, docs, options))
 
 
 def _settle(job: _Job, result: ScoreRun | None = None, exc: BaseException | None = None) -> None:

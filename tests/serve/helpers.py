@@ -62,6 +62,19 @@ class OverlapBackend(Backend):
         self.model_name = "overlap-test"
         self.thread_ids: set[int] = set()
 
+    def score(self, query, documents, options=None, **kwargs):
+        """``CRASH:SIGSEGV`` as the query kills this process with that signal; ``SLEEP:2`` sleeps first."""
+        import os
+        import signal
+        import time
+
+        if query.startswith("CRASH:"):
+            os.kill(os.getpid(), getattr(signal, query[6:]))
+            time.sleep(10)
+        if query.startswith("SLEEP:"):
+            time.sleep(float(query[6:]))
+        return super().score(query, documents, options, **kwargs)
+
     def _run_batch(self, pairs) -> np.ndarray:
         import threading
 
@@ -76,11 +89,12 @@ class OverlapBackend(Backend):
 
 registry.register("overlap", OverlapBackend)
 OVERLAP = BackendConfig(path="", backend="overlap")
+PLUGIN = __file__  # the served model runs in a worker process: this file registers "overlap" there too
 
 
 def start_server(config: BackendConfig = OVERLAP, api_key: str | None = None, limits: Limits | None = None,
                  options: ScoreOptions | None = None, model_id: str = "overlap-test", window_ms: float = 2.0):
-    worker = ScoringWorker(config, window_ms=window_ms)
+    worker = ScoringWorker(config, window_ms=window_ms, plugins=[PLUGIN])
     settings = ServeSettings(model_id, api_key, limits or Limits(), options or ScoreOptions())
     server = ServerThread(build_app(worker, settings))
     server.start()
