@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -11,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import PlaygroundError
+from app.runtime.model_worker import WorkerCrashedError, describe_exit
+
+log = logging.getLogger(__name__)
 
 APP_ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -59,8 +63,7 @@ class Worker:
         except (BrokenPipeError, OSError):
             line = ""
         if not line:
-            raise BenchWorkerError(f"{self.name}: the worker process died (exit code {self.proc.poll()}). "
-                                   f"Its last output:\n{self._tail()}")
+            raise self._died(request.get("op", "?"))
         reply = json.loads(line)
         if not reply.get("ok"):
             raise BenchWorkerError(f"{self.name}: {reply.get('error')}")
@@ -75,6 +78,21 @@ class Worker:
 
     def memory(self) -> dict:
         return self.call({"op": "memory"})
+
+    def _died(self, op: str) -> WorkerCrashedError:
+        """The process ended mid-request: one line naming the runtime, how it ended and the model."""
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        log.info("bench worker %s ended (%s); its last output:\n%s", self.name, describe_exit(code), self._tail())
+        runtime = self.spec.get("backend") if self.engine == "ours" else self.engine
+        model = self.spec.get("file") or self.spec.get("path") or self.spec.get("artifact") or "?"
+        doing = {"load": "loading", "run": "scoring", "prepare": "preparing inputs for"}.get(op, op)
+        doing = f"{doing} {Path(str(model)).name} (bench engine {self.name})"
+        cause = describe_exit(code)
+        return WorkerCrashedError(f"{self.name}: the {runtime} runtime crashed ({cause}) while {doing}.",
+                                  str(runtime), cause, doing)
 
     def _tail(self, chars: int = 1500) -> str:
         self._log.seek(0)

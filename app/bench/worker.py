@@ -68,11 +68,23 @@ def _handle(state: dict, req: dict) -> dict:
     raise ValueError(f"unknown op {op!r}")
 
 
+def _import_plugins() -> None:
+    """Extra backends named in RERANK_PLAYGROUND_PLUGINS, as the app's model workers import them."""
+    from app.runtime.worker_main import import_plugin, plugins_from_env
+
+    for spec in plugins_from_env():
+        try:
+            import_plugin(spec)
+        except Exception as exc:  # noqa: BLE001 - reported; the built-in engines still work
+            logging.getLogger(__name__).warning("plugin %s failed to import: %s", spec, exc)
+
+
 def main() -> int:
     out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    _import_plugins()
     state: dict = {}
     for line in sys.stdin:
         req = json.loads(line)

@@ -109,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
     from app.bench import report as fmt
     from app.bench.runner import run_backend
     from app.commands.common import progress_bar
+    from app.commands.isolation import EXIT_CRASH
+    from app.runtime import WorkerCrashedError
 
     if args.plot and not args.sweep:
         raise BadInputError("--plot draws the sweep: add --sweep.")
@@ -118,11 +120,15 @@ def run(args: argparse.Namespace) -> int:
     machine = describe()  # before the run: the load average says whether the machine was quiet
     if not args.json:
         print(format_machine(machine) + "\n", flush=True)
-    reports = []
+    reports, crashed = [], []
     for setup in setups:
         bar = progress_bar(f"bench {setup.config.backend}", unit="run")
         try:
             reports.append(run_backend(setup, progress=bar))
+        except WorkerCrashedError as exc:  # one backend's runtime crashed: report it, bench the others
+            crashed.append({"backend": setup.config.backend, "error": exc.summary})
+            print(f"error: {exc.summary}", file=sys.stderr, flush=True)
+            continue
         finally:
             bar.close()
         if not args.json:
@@ -130,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = {"machine": machine, "reports": [r.to_json() for r in reports],
                 "targets": [{"backend": r.backend, "what": w, "ratio": x, "goal": g, "met": m}
-                            for r in reports for w, x, g, m in fmt.target_checks(r)]}
+                            for r in reports for w, x, g, m in fmt.target_checks(r)],
+                "failed": crashed}
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif len(reports) > 1:
@@ -139,4 +146,4 @@ def run(args: argparse.Namespace) -> int:
         from app.bench.plot import plot
 
         print(f"chart: {plot(reports, args.plot)}", file=sys.stderr)
-    return 0
+    return EXIT_CRASH if crashed else 0

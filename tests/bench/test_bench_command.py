@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,21 @@ def test_machine_description_reads_cpu_model_and_vector_flags(tmp_path):
     text = format_machine(machine)
     assert text.startswith("machine: Test CPU 9000 · ") and "avx512_vnni" in text and "runtimes: " in text
     assert describe(tmp_path / "missing")["cpu"]  # no /proc/cpuinfo (macOS, Windows): platform's name
+
+
+def test_a_crashing_backend_is_one_line_and_the_others_are_kept(tiny_bert, capsys, monkeypatch):
+    """A real SIGSEGV in the gguf bench worker (tests/runtime/backends_plugin.py): exit 3, onnx still reported."""
+    from app.commands.isolation import EXIT_CRASH
+
+    monkeypatch.setenv("RERANK_PLAYGROUND_PLUGINS", str(Path(__file__).parents[1] / "runtime" / "backends_plugin.py"))
+    monkeypatch.setenv("RP_TEST_CRASH", "gguf:SIGSEGV")
+    rc = main(["bench", "--model", str(tiny_bert), "--backend", "gguf,onnx", "--docs", "4", "--doc-tokens", "8",
+               "--reps", "1", "--latency-queries", "0", "--threads", "1", "--json"])
+    assert rc == EXIT_CRASH
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert [r["backend"] for r in data["reports"]] == ["onnx"]
+    (failed,) = data["failed"]
+    assert failed["backend"] == "gguf"
+    assert failed["error"].startswith("the gguf runtime crashed (signal 11, SIGSEGV) while scoring model-q8_0.gguf (bench engine ours)")
+    assert captured.err.strip().splitlines() == [f"error: {failed['error']}"]
