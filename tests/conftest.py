@@ -31,3 +31,13 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     """Settings, sessions and caches of the app go to a temporary folder in every test."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("RERANK_PLAYGROUND_HOME", str(home))
+
+
+@pytest.fixture(scope="session")
+def native_guard():
+    """``native_guard.check(config)`` before loading a native runtime in the test process (tests/native_guard.py)."""
+    from tests.native_guard import NativeGuard
+
+    guard = NativeGuard()
+    yield guard
+    guard.close()

@@ -1,0 +1,54 @@
+"""Keep a native crash inside one test from killing the whole test run.
+
+Tests of the backends load native runtimes (llama.cpp, onnxruntime, CTranslate2) in the test process, since
+they look inside the loaded backend. Before a test does so with a new artifact, ``NativeGuard.check`` loads it
+and scores two pairs in a worker process (app.runtime.ModelWorker, the app's own crash isolation). If that
+crashes (a CPU-specific fault such as the q8_0 repack on AMX, an assert on one model), the test fails with
+the runtime, the signal and the model, and the artifact is never loaded in the test process; the other tests
+go on. Errors that the runtime raises cleanly are left to the test, which may expect them.
+
+One probe worker per runtime is kept for the session (a fresh one after a crash), so a probe costs one model
+load, not a process start. What this cannot catch: a crash only some test's own inputs trigger.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.errors import PlaygroundError
+from app.core.types import BackendConfig, Document, ScoreOptions
+from app.runtime import ModelWorker, WorkerCrashedError
+
+
+class NativeGuard:
+    def __init__(self) -> None:
+        self._workers: dict[str, ModelWorker] = {}
+        self._verdicts: dict[BackendConfig, str | None] = {}
+
+    def check(self, config: BackendConfig) -> None:
+        """Fail the calling test (not the run) when ``config`` crashes its runtime in a worker process."""
+        if config not in self._verdicts:
+            self._verdicts[config] = self._probe(config)
+        if self._verdicts[config]:
+            pytest.fail(self._verdicts[config], pytrace=False)
+
+    def _probe(self, config: BackendConfig) -> str | None:
+        worker = self._workers.get(config.backend)
+        if worker is None:
+            worker = self._workers[config.backend] = ModelWorker(f"probe-{config.backend}", plugins=(),
+                                                                 lower_priority=False)
+        try:
+            worker.load(config)
+            worker.score("what is a probe", [Document("a probe is a test"), Document("stocks fell")],
+                         ScoreOptions(batch_size=1))
+        except WorkerCrashedError as exc:
+            return (f"{exc.summary}, in a probe worker process: not loaded in the test process, where it would "
+                    "take the whole test run down")
+        except PlaygroundError:
+            return None  # a clean error: the test may be checking for it
+        return None
+
+    def close(self) -> None:
+        for worker in self._workers.values():
+            worker.close()
+        self._workers.clear()
