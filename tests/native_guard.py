@@ -21,7 +21,8 @@ from app.runtime import ModelWorker, WorkerCrashedError
 
 
 class NativeGuard:
-    def __init__(self) -> None:
+    def __init__(self, plugins: tuple[str, ...] = ()) -> None:
+        self.plugins = plugins
         self._workers: dict[str, ModelWorker] = {}
         self._verdicts: dict[BackendConfig, str | None] = {}
 
@@ -35,7 +36,7 @@ class NativeGuard:
     def _probe(self, config: BackendConfig) -> str | None:
         worker = self._workers.get(config.backend)
         if worker is None:
-            worker = self._workers[config.backend] = ModelWorker(f"probe-{config.backend}", plugins=(),
+            worker = self._workers[config.backend] = ModelWorker(f"probe-{config.backend}", plugins=self.plugins,
                                                                  lower_priority=False)
         try:
             worker.load(config)
