@@ -7,8 +7,8 @@ crashes (a CPU-specific fault such as the q8_0 repack on AMX, an assert on one m
 the runtime, the signal and the model, and the artifact is never loaded in the test process; the other tests
 go on. Errors that the runtime raises cleanly are left to the test, which may expect them.
 
-One probe worker per runtime is kept for the session (a fresh one after a crash), so a probe costs one model
-load, not a process start. What this cannot catch: a crash only some test's own inputs trigger.
+One probe worker is kept for the session (a fresh one after a crash), so a probe costs one model load, not a
+process start. What this cannot catch: a crash only some test's own inputs trigger.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from app.runtime import ModelWorker, WorkerCrashedError
 
 class NativeGuard:
     def __init__(self, plugins: tuple[str, ...] = ()) -> None:
-        self.plugins = plugins
-        self._workers: dict[str, ModelWorker] = {}
+        self.worker = ModelWorker("native-probe", plugins=plugins, lower_priority=False)
         self._verdicts: dict[BackendConfig, str | None] = {}
 
     def check(self, config: BackendConfig) -> None:
@@ -34,14 +33,10 @@ class NativeGuard:
             pytest.fail(self._verdicts[config], pytrace=False)
 
     def _probe(self, config: BackendConfig) -> str | None:
-        worker = self._workers.get(config.backend)
-        if worker is None:
-            worker = self._workers[config.backend] = ModelWorker(f"probe-{config.backend}", plugins=self.plugins,
-                                                                 lower_priority=False)
         try:
-            worker.load(config)
-            worker.score("what is a probe", [Document("a probe is a test"), Document("stocks fell")],
-                         ScoreOptions(batch_size=1))
+            self.worker.load(config)  # replaces the previous probe's model; starts a fresh process after a crash
+            self.worker.score("what is a probe", [Document("a probe is a test"), Document("stocks fell")],
+                              ScoreOptions(batch_size=1))
         except WorkerCrashedError as exc:
             return (f"{exc.summary}, in a probe worker process: not loaded in the test process, where it would "
                     "take the whole test run down")
@@ -50,6 +45,4 @@ class NativeGuard:
         return None
 
     def close(self) -> None:
-        for worker in self._workers.values():
-            worker.close()
-        self._workers.clear()
+        self.worker.close()

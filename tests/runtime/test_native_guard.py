@@ -15,10 +15,10 @@ def test_a_crashing_artifact_fails_the_test_and_is_not_probed_twice(plugin_path,
         with pytest.raises(pytest.fail.Exception, match=r"the segv runtime crashed \(signal 11, SIGSEGV\) while "
                                                         r"scoring 2 documents .* not loaded in the test process"):
             guard.check(crashing)
-        crashed_pid = guard._workers["segv"].pid
+        assert guard.worker.pid is None  # the crashed probe process is gone
         with pytest.raises(pytest.fail.Exception, match="SIGSEGV"):
             guard.check(crashing)  # the verdict is kept: no second probe
-        assert guard._workers["segv"].pid == crashed_pid is None
+        assert guard.worker.pid is None
         guard.check(BackendConfig(str(tiny_bert), "onnx", file="onnx/model_quantized.onnx"))  # fine: no failure
         guard.check(BackendConfig(str(tiny_bert / "missing"), "onnx"))  # a clean load error is the test's business
     finally:
