@@ -8,16 +8,18 @@ import importlib
 import logging
 import os
 import sys
+import textwrap
 
 from app import __version__
-from app.core.errors import CancelledError, PlaygroundError
 from app.commands.isolation import EXIT_CRASH
+from app.core.errors import CancelledError, PlaygroundError
 from app.runtime.model_worker import WorkerCrashedError
 
-EPILOG = ("exit status: 0 success; 1 --self-test found a disagreement or a failed backend; 2 bad input or "
-          "another error (one line on stderr); 3 a runtime crashed or stopped answering in its worker process "
-          "(one line naming the runtime, the signal and the model; eval and --self-test keep the other "
-          "backends' results); 130 interrupted.")
+EPILOG = textwrap.fill(
+    "exit status: 0 success; 1 --self-test found a disagreement or a failed backend; 2 bad input or another "
+    "error (one line on stderr); 3 a runtime crashed or stopped answering in its worker process (one line naming "
+    "the runtime, the signal and the model; eval, bench and --self-test keep the other backends' results); "
+    "130 interrupted.", 79)
 
 # Each module in app/commands with add_parser(subparsers); imported lazily so the CLI starts fast.
 COMMANDS = ("score", "models", "bench", "eval", "serve")
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_parser(sub)
+    for command in sub.choices.values():  # every command's --help lists the exit statuses too
+        command.epilog = f"{command.epilog}\n\n{EPILOG}" if command.epilog else EPILOG
     _plain_descriptions(parser)
     return parser
 
