@@ -235,7 +235,7 @@ class ModelWorker:
             return None
         now = time.monotonic()
         if since is None:
-            log.warning("worker %s (pid %s) is stopped while %s", self.name, self.pid, doing)
+            log.info("worker %s (pid %s) is stopped while %s", self.name, self.pid, doing)
             return now
         if now - since < self.stopped_grace_s:
             return since
