@@ -87,7 +87,20 @@ class OverlapBackend(Backend):
         return np.asarray(out, dtype=np.float64)
 
 
+class SlowOverlapBackend(OverlapBackend):
+    """Scores like the overlap backend, but each batch takes 1.5 s (longer than a test's header deadline)."""
+
+    name = "slow-overlap"
+
+    def _run_batch(self, pairs) -> np.ndarray:
+        import time
+
+        time.sleep(1.5)
+        return super()._run_batch(pairs)
+
+
 registry.register("overlap", OverlapBackend)
+registry.register("slow-overlap", SlowOverlapBackend)
 OVERLAP = BackendConfig(path="", backend="overlap")
 PLUGIN = __file__  # the served model runs in a worker process: this file registers "overlap" there too
 

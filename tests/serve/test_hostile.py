@@ -12,13 +12,12 @@ import time
 
 import pytest
 
-from app.backends import registry
 from app.core.types import BackendConfig
 from app.serve.app import ServeSettings, build_app
 from app.serve.protocol import Limits
 from app.serve.server import ServerThread
 from app.serve.worker import ScoringWorker
-from tests.serve.helpers import DOCS, QUERY, OverlapBackend, call, start_server
+from tests.serve.helpers import DOCS, PLUGIN, QUERY, call, start_server
 
 DEEP = 100_000
 VALID = {"query": QUERY, "documents": DOCS}
@@ -194,18 +193,10 @@ def test_body_timeout_option_is_checked(value, capsys):
 
 
 # -- slow headers (uvicorn has no deadline for them) -------------------------------------------------------
-class _SlowOverlap(OverlapBackend):
-    """Scores like the overlap backend, but each batch takes 1.5 s: longer than the header deadline below."""
-
-    def _run_batch(self, pairs):
-        time.sleep(1.5)
-        return super()._run_batch(pairs)
-
-
 @pytest.fixture(scope="module")
 def headers_strict():
-    registry.register("slow-overlap", _SlowOverlap)
-    worker = ScoringWorker(BackendConfig(path="", backend="slow-overlap"))
+    # helpers.SlowOverlapBackend: each batch takes 1.5 s, longer than the header deadline below
+    worker = ScoringWorker(BackendConfig(path="", backend="slow-overlap"), plugins=[PLUGIN])
     srv = ServerThread(build_app(worker, ServeSettings("slow", limits=Limits(body_timeout_s=5.0))),
                        header_timeout_s=1.0)
     srv.start()
