@@ -97,3 +97,38 @@ def test_gguf_truncated_in_place_is_503_and_the_server_stays_up(fixtures_dir, tm
         assert status == 200 and len(body["results"]) == len(DOCS)
     finally:
         srv.stop()
+
+
+def test_serve_command_stays_up_when_its_runtime_crashes(fixtures_dir):
+    """`serve` as users run it, its ONNX runtime segfaulting on every call (tests/runtime/backends_plugin.py)."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "RERANK_PLAYGROUND_PLUGINS": str(root / "tests" / "runtime" / "backends_plugin.py"),
+           "RP_TEST_CRASH": "onnx:SIGSEGV"}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--model", str(fixtures_dir / "tiny-bert"),
+                             "--backend", "onnx", "--file", "onnx/model.onnx", "--port", "0"],
+                            cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        match = re.search(r" on (http://127\.0\.0\.1:\d+)", line)
+        assert match, line
+        url = match.group(1)
+        for _ in range(2):  # crashed, restarted, crashed again: each time a 503, never a dead server
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    status, body, _ = call("POST", url + "/v1/rerank", {"query": QUERY, "documents": DOCS})
+                    break
+                except OSError:  # uvicorn still starting
+                    assert time.monotonic() < deadline
+                    time.sleep(0.2)
+            assert status == 503 and "The onnx runtime crashed (signal 11, SIGSEGV)" in body["message"], body
+            assert proc.poll() is None
+        assert call("GET", url + "/health")[1]["model"]
+    finally:
+        proc.terminate()
+        proc.wait(15)
