@@ -35,9 +35,27 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def native_guard():
-    """``native_guard.check(config)`` before loading a native runtime in the test process (tests/native_guard.py)."""
+    """``native_guard.check(config)``: try an artifact in a worker process first (tests/native_guard.py)."""
     from tests.native_guard import NativeGuard
 
     guard = NativeGuard()
     yield guard
     guard.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _native_loads_guarded(native_guard):
+    """Every ``registry.load`` of a test in the test process tries the artifact in a worker process first, so a
+    runtime that crashes on it fails that test instead of killing the whole run (tests/native_guard.py)."""
+    from app.backends import registry
+
+    real = registry.load
+
+    def load(config):
+        if config.backend in native_guard.GUARDED:
+            native_guard.check(config)
+        return real(config)
+
+    registry.load = load
+    yield
+    registry.load = real

@@ -1,11 +1,14 @@
 """Keep a native crash inside one test from killing the whole test run.
 
-Tests of the backends load native runtimes (llama.cpp, onnxruntime, CTranslate2) in the test process, since
-they look inside the loaded backend. Before a test does so with a new artifact, ``NativeGuard.check`` loads it
-and scores two pairs in a worker process (app.runtime.ModelWorker, the app's own crash isolation). If that
-crashes (a CPU-specific fault such as the q8_0 repack on AMX, an assert on one model), the test fails with
-the runtime, the signal and the model, and the artifact is never loaded in the test process; the other tests
-go on. Errors that the runtime raises cleanly are left to the test, which may expect them.
+Tests of the backends load native runtimes in the test process, since they look inside the loaded backend.
+tests/conftest.py wraps ``registry.load`` for the whole session: before a test loads an artifact on llama.cpp
+or CTranslate2 (``GUARDED``: the runtimes seen to abort or segfault on a file, a CPU or an option), the
+guard loads it and scores two pairs in a worker process (app.runtime.ModelWorker, the app's own crash
+isolation). onnxruntime reports bad models as Python errors, so its loads are not probed (that keeps the
+suite fast). If the probe crashes (a CPU-specific fault such as the q8_0 repack on AMX, an assert on one
+model), the test fails with the runtime, the signal and the model, and the artifact is never loaded in the
+test process; the other tests go on. Errors that the runtime raises cleanly are left to the test, which may
+expect them.
 
 One probe worker is kept for the session (a fresh one after a crash), so a probe costs one model load, not a
 process start. What this cannot catch: a crash only some test's own inputs trigger.
@@ -21,6 +24,8 @@ from app.runtime import ModelWorker, WorkerCrashedError
 
 
 class NativeGuard:
+    GUARDED = ("gguf", "ct2")
+
     def __init__(self, plugins: tuple[str, ...] = ()) -> None:
         self.worker = ModelWorker("native-probe", plugins=plugins, lower_priority=False)
         self._verdicts: dict[BackendConfig, str | None] = {}
