@@ -135,7 +135,7 @@ def test_a_long_silent_call_is_not_a_stall(plugin_path, tiny_bert):
     """A worker that computes for longer than the grace period without a word is busy, not stopped."""
     w = ModelWorker("busy", plugins=[plugin_path], stopped_grace_s=0.2)
     try:
-        w.load(BackendConfig(str(tiny_bert), "sleepy", file="onnx/model_quantized.onnx"))
+        w.load(BackendConfig(str(tiny_bert), "sleepy", file="onnx/model.onnx"))  # fp32: both pairs in one batch
         seen = []
         run = w.score("q", [Document("a"), Document("b")], ScoreOptions(batch_size=2),
                       progress=lambda d, t: seen.append(d))
