@@ -13,7 +13,7 @@ from app import __version__
 from app.core.errors import CancelledError, PlaygroundError
 
 # Each module in app/commands with add_parser(subparsers); imported lazily so the CLI starts fast.
-COMMANDS = ("score", "models", "bench", "eval", "serve")
+COMMANDS = ("score", "models", "bench", "eval", "serve", "convert")
 
 
 DESCRIPTION = """Compare rerankers across runtimes.

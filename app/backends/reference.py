@@ -90,20 +90,7 @@ class TorchBackend(Backend):
         self.model_name = f"{root.name} (transformers)"
 
     def _from_pretrained(self, folder: Path):
-        import transformers
-
-        transformers.utils.logging.disable_progress_bar()  # the app shows its own progress, on stderr only
-        auto = transformers.AutoModelForSequenceClassification
-        if self.family.kind == "decoder" and self.family.score_rule != "raw":
-            auto = transformers.AutoModelForCausalLM
-        try:
-            model = auto.from_pretrained(str(folder), use_safetensors=True, trust_remote_code=False,
-                                         dtype=self.torch.float32, attn_implementation="eager")
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise ModelLoadError(f"transformers could not load {folder}: {str(exc).strip()[:300]}. The checkpoint "
-                                 "is incomplete, or needs a newer transformers (pip install -U transformers)."
-                                 ) from exc
-        return model.to(self.dev).eval()
+        return load_transformers(folder, self.family).to(self.dev)
 
     def _inputs(self, pairs: list[EncodedPair]) -> dict:
         ids, mask, types = pad_batch(pairs, self.pad_id, left=self.decoder)
@@ -128,6 +115,24 @@ class TorchBackend(Backend):
             last = out.float().cpu().numpy()
         neg = last[:, self.neg_id] if self.neg_id is not None else 0.0
         return (last[:, self.pos_id] - neg).astype(np.float64)
+
+
+def load_transformers(folder: Path, family):
+    """The checkpoint's own transformers model, fp32, eager attention, safetensors only, no remote code."""
+    import torch
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()  # the app shows its own progress, on stderr only
+    auto = transformers.AutoModelForSequenceClassification
+    if family.kind == "decoder" and family.score_rule != "raw":
+        auto = transformers.AutoModelForCausalLM
+    try:
+        model = auto.from_pretrained(str(folder), use_safetensors=True, trust_remote_code=False,
+                                     dtype=torch.float32, attn_implementation="eager")
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelLoadError(f"transformers could not load {folder}: {str(exc).strip()[:300]}. The checkpoint "
+                             "is incomplete, or needs a newer transformers (pip install -U transformers).") from exc
+    return model.eval()
 
 
 def _version(module: str) -> str:
