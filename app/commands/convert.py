@@ -86,14 +86,17 @@ def _convert(args: argparse.Namespace) -> int:
     for target, why in skipped:
         _say(f"  {target.name}: skipped: {why}")
     bar, count = progress_bar("convert", unit="step"), [0]
+    names = {t.name for t in targets}
+    total = len(targets) + sum(1 for runtime, base in (("onnx", "onnx:fp32"), ("gguf", "gguf:f32"))
+                               if base not in names and any(t.runtime == runtime for t in targets))
 
-    def step(name: str) -> None:
-        bar(count[0], len(targets))
+    def step(name: str) -> None:  # the fp32 export / f32 conversion is a step even when not kept
+        bar(count[0], total)
         count[0] += 1
 
     try:
         results = Converter(source, family, out, targets, _say, step=step).run()
-        bar(len(targets), len(targets))
+        bar(total, total)
     finally:
         bar.close()
     options = {"to": [t.name for t in targets], "family_override": args.family}

@@ -67,10 +67,11 @@ def _notes(v: Validation) -> list[str]:
 
 
 def markdown(v: Validation, title: str) -> str:
-    lines = [f"# Validation: {title}", "", "| " + " | ".join(HEADERS[:-1]) + " | note |",
+    head = [h.replace("|", "\\|") for h in HEADERS[:-1]]
+    lines = [f"# Validation: {title}", "", "| " + " | ".join(head) + " | note |",
              "|" + "---|" * len(HEADERS)]
     lines += ["| " + " | ".join(c or " " for c in r) + " |" for r in rows(v)]
-    lines += ["", *[f"- {n}" for n in _notes(v)], ""]
+    lines += ["", *[f"- {n.replace('|', chr(92) + '|')}" for n in _notes(v)], ""]
     return "\n".join(lines)
 
 

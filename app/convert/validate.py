@@ -104,6 +104,8 @@ def heldout_queries(limit: int | None):
 
 def score_all(worker, config: BackendConfig, heldout, tick: Callable[[], None]) -> Scored:
     info = worker.load(config)
+    first_query, first_docs = VALIDATION_SET[0]
+    worker.score(first_query, [Document(d) for d in first_docs], VALIDATION_OPTIONS)  # warm-up, not timed
     raw, held, pairs, seconds = [], [], 0, 0.0
     for query, docs in VALIDATION_SET:
         run = worker.score(query, [Document(d) for d in docs], VALIDATION_OPTIONS)

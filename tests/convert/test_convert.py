@@ -205,3 +205,27 @@ def test_missing_checkpoint_is_one_clear_line(tmp_path, capsys):
     shutil.copy(FIXTURES / "tiny-bert" / "config.json", tmp_path / "config.json")
     rc = main(["convert", str(tmp_path)])
     assert rc == 2 and "No model.safetensors" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_the_converter_and_leaves_nothing(tmp_path, llama_tree):
+    """SIGINT while llama.cpp's converter runs: exit 130, the child stopped, no artifact, no temporary folder."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "o"
+    env = dict(os.environ, RERANK_PLAYGROUND_HOME=str(tmp_path / "home"),
+               **{llama_tools.ENV_DIR: str(llama_tree)})
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "convert", str(FIXTURES / "tiny-xlmr"), "--out",
+                             str(out), "--to", "gguf:f32", "--no-validate"], cwd=Path(__file__).parents[2],
+                            env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".convert-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the converter child is starting
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "Traceback" not in err
+    assert not (out / "gguf").exists() and not list(out.glob(".convert-*"))
