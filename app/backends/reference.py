@@ -18,9 +18,10 @@ from app.backends.artifacts import config_root, family_for, model_path, tokenize
 from app.backends.base import Backend
 from app.backends.batching import pad_batch
 from app.core.errors import BadInputError, DeviceUnavailableError, ModelLoadError
+from app.core.families import read_config
 from app.core.pairs import EncodedPair
 from app.core.scores import logits_to_raw
-from app.core.tokenization import HFPairTokenizer, load_tokenizer
+from app.core.tokenization import HFPairTokenizer, load_tokenizer, read_special_tokens
 from app.core.types import BackendConfig
 
 SAFETENSORS = ("model.safetensors", "model.safetensors.index.json")
@@ -62,17 +63,19 @@ class TorchBackend(Backend):
 
         folder = weights_folder(model_path(config.path, config.file))
         root = config_root(folder)
-        self.family = family_for(root, config.family)
-        tok = load_tokenizer(tokenizer_root(folder))
-        self.tokenizer = HFPairTokenizer(tok, self.family)
+        self.family = family_for(root, config.family, config.prompt_format)
+        tok_root = tokenizer_root(folder)
+        tok = load_tokenizer(tok_root)
+        specials = read_special_tokens(tok_root, tok, read_config(root))
+        self.tokenizer = HFPairTokenizer(tok, self.family, specials)
         self.torch = torch
         self.dev, self.device = _torch_device(torch, config.device)
         if config.threads:
             torch.set_num_threads(config.threads)
         self.model = self._from_pretrained(folder)
-        self.pad_id = tok.token_to_id("[PAD]") or tok.token_to_id("<pad>") or 0
+        self.pad_id = specials.get("pad", tok.token_to_id("[PAD]") or tok.token_to_id("<pad>") or 0)
         self.decoder = self.family.kind == "decoder"
-        self.seq_cls = self.decoder and self.family.score_rule == "raw"
+        self.seq_cls = self.decoder and self.family.seq_cls
         if self.seq_cls:
             if self.model.config.pad_token_id is None:
                 # transformers pools a seq-cls decoder at its last non-pad token and refuses batches without a
@@ -81,8 +84,9 @@ class TorchBackend(Backend):
             else:
                 self.pad_id = int(self.model.config.pad_token_id)
         if self.decoder and not self.seq_cls:
-            self.pos_id = self.tokenizer.token_id(self.family.positive_token)
-            self.neg_id = self.tokenizer.token_id(self.family.negative_token) if self.family.negative_token else None
+            fam = self.family
+            self.pos_id = self.tokenizer.token_id(fam.positive_token) if fam.positive_token else None
+            self.neg_id = self.tokenizer.token_id(fam.negative_token) if fam.negative_token else None
             self.default_batch_size = 4
         self.precision = "fp32"
         self.artifact = str(folder)
@@ -113,8 +117,7 @@ class TorchBackend(Backend):
             # left padding: the last position is every pair's last real token; only its logits are computed
             out = self.model(**inputs, use_cache=False, logits_to_keep=1).logits[:, -1, :]
             last = out.float().cpu().numpy()
-        neg = last[:, self.neg_id] if self.neg_id is not None else 0.0
-        return (last[:, self.pos_id] - neg).astype(np.float64)
+        return self.family.decoder_score(last, self.pos_id, self.neg_id)  # transformers soft-caps (Gemma2) itself
 
 
 def load_transformers(folder: Path, family):
@@ -124,7 +127,7 @@ def load_transformers(folder: Path, family):
 
     transformers.utils.logging.disable_progress_bar()  # the app shows its own progress, on stderr only
     auto = transformers.AutoModelForSequenceClassification
-    if family.kind == "decoder" and family.score_rule != "raw":
+    if family.kind == "decoder" and not family.seq_cls:
         auto = transformers.AutoModelForCausalLM
     try:
         model = auto.from_pretrained(str(folder), use_safetensors=True, trust_remote_code=False,

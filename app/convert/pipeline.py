@@ -166,7 +166,7 @@ class Converter:
     def _export_onnx(self, model, path: Path) -> list[str]:
         if self.family.kind == "encoder":
             return onnx_export.export_encoder(model, self.family.uses_token_types, path)
-        return onnx_export.export_causal(model, path, "score" if self.family.score_rule == "raw" else "lm")
+        return onnx_export.export_causal(model, path, "score" if self.family.seq_cls else "lm")
 
     # -- CTranslate2 ------------------------------------------------------------------------------
     def _ct2(self, wanted: list[Target], results: dict[str, StepResult]) -> None:

@@ -146,8 +146,8 @@ def compare(report: ArtifactReport, got: Scored, ref: Scored, heldout) -> None:
                                f"{report.target} (cause: {cause})")
 
 
-GGUF_CAUSE = ("llama.cpp rounds attention K/V to f16 even in an f32 file (flash attention casts them; decoders keep "
-              "an f16 KV cache) and computes GELU through an f16 lookup table")
+GGUF_CAUSE = ("llama.cpp rounds an encoder's attention K/V to f16 even in an f32 file (flash attention casts them, "
+              "src/llama-graph.cpp) and computes GELU through an f16 lookup table (ggml-cpu/vec.h)")
 
 
 def known_cause(target: str) -> str:

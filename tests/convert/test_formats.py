@@ -60,6 +60,9 @@ def test_other_families():
     assert any("drops a decoder's sequence-classification head" in why for _, why in skipped)
     qwen = detect_from_config({"model_type": "qwen3", "architectures": ["Qwen3ForCausalLM"]})
     assert _names(plan(qwen, {}, None)[0]) == set(TARGETS)
+    gemma2 = detect_from_config({"model_type": "gemma2", "architectures": ["Gemma2ForCausalLM"]})
+    targets, skipped = plan(gemma2, {}, None)
+    assert {t.runtime for t, _ in skipped} == {"ct2"} and "soft-capping" in skipped[0][1]
 
 
 def test_pre_tokenizer_fallback_follows_the_vocabulary(fixtures_dir, tmp_path):

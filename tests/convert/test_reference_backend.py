@@ -20,9 +20,19 @@ pytestmark = pytest.mark.convert
 REFERENCE_TOL = 1e-5
 
 
+def _reference(model: str) -> dict:
+    """pairs, raw, input_ids, groups, group_raw: the shared references.json, or the folder's own reference.json."""
+    own = FIXTURES / model / "reference.json"
+    if own.is_file():
+        return json.loads(own.read_text(encoding="utf-8"))
+    refs = json.loads((FIXTURES / "references.json").read_text(encoding="utf-8"))
+    return {**refs["models"][model], "pairs": refs["pairs"], "groups": refs["groups"]}
+
+
 def _models_with_weights() -> list[str]:
     refs = json.loads((FIXTURES / "references.json").read_text(encoding="utf-8"))
-    return sorted(m for m in refs["models"] if (FIXTURES / m / "model.safetensors").is_file())
+    names = set(refs["models"]) | {p.parent.name for p in FIXTURES.glob("*/reference.json")}
+    return sorted(m for m in names if (FIXTURES / m / "model.safetensors").is_file())
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +50,10 @@ def torch_backends():
 
 
 @pytest.mark.parametrize("model", _models_with_weights())
-def test_torch_equals_transformers_references(torch_backends, references, model):
-    ref = references["models"][model]
+def test_torch_equals_transformers_references(torch_backends, model):
+    ref = _reference(model)
     backend = torch_backends(model)
-    pairs = references["pairs"]
+    pairs = ref["pairs"]
     raw = np.full(len(pairs), np.nan)
     by_query: dict[str, list[int]] = {}
     for i, p in enumerate(pairs):
@@ -60,13 +70,13 @@ def test_torch_equals_transformers_references(torch_backends, references, model)
 
 
 @pytest.mark.parametrize("model", _models_with_weights())
-def test_group_scores_batched_equal_references(torch_backends, references, model):
+def test_group_scores_batched_equal_references(torch_backends, model):
     """Whole groups in one batch (padding on the right for encoders, on the left for decoders)."""
-    ref = references["models"][model]
+    ref = _reference(model)
     if "group_raw" not in ref:
         pytest.skip("no group references")
     backend = torch_backends(model)
-    for group, expected in zip(references["groups"], ref["group_raw"]):
+    for group, expected in zip(ref["groups"], ref["group_raw"]):
         run = backend.score(group["query"], group["documents"], ScoreOptions(batch_size=64, batch_tokens=0))
         assert np.abs(np.asarray(run.raw_scores) - np.asarray(expected)).max() <= REFERENCE_TOL
 
