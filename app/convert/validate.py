@@ -152,8 +152,10 @@ GGUF_CAUSE = ("llama.cpp rounds an encoder's attention K/V to f16 even in an f32
 
 def known_cause(target: str) -> str:
     """Why a faithful export still drifts past its tolerance, where the runtime is known to do it."""
+    if target == "gguf:f16":
+        return "half-precision weights (and, in encoders: " + GGUF_CAUSE.removeprefix("llama.cpp ") + ")"
     if target.startswith("gguf:"):
-        return GGUF_CAUSE + ("; plus half-precision weights" if target.endswith("f16") else "")
+        return GGUF_CAUSE
     if target.endswith(("fp16", "f16")):
         return "half-precision rounding of weights and activations"
     return "not known: the runtime computes this model differently"
