@@ -22,11 +22,12 @@ REFERENCE_TOL = 1e-5
 
 def _reference(model: str) -> dict:
     """pairs, raw, input_ids, groups, group_raw: the shared references.json, or the folder's own reference.json."""
+    refs = json.loads((FIXTURES / "references.json").read_text(encoding="utf-8"))
+    shared = {"pairs": refs["pairs"], "groups": refs["groups"]}  # the encoder fixtures score the shared pairs
     own = FIXTURES / model / "reference.json"
     if own.is_file():
-        return json.loads(own.read_text(encoding="utf-8"))
-    refs = json.loads((FIXTURES / "references.json").read_text(encoding="utf-8"))
-    return {**refs["models"][model], "pairs": refs["pairs"], "groups": refs["groups"]}
+        return {**shared, **json.loads(own.read_text(encoding="utf-8"))}
+    return {**shared, **refs["models"][model]}
 
 
 def _models_with_weights() -> list[str]:
