@@ -22,7 +22,7 @@ EPILOG = textwrap.fill(
     "130 interrupted.", 79)
 
 # Each module in app/commands with add_parser(subparsers); imported lazily so the CLI starts fast.
-COMMANDS = ("score", "models", "bench", "eval", "serve")
+COMMANDS = ("score", "models", "bench", "eval", "serve", "convert")
 
 
 DESCRIPTION = """Compare rerankers across runtimes.

@@ -59,3 +59,23 @@ def _native_loads_guarded(native_guard):
     registry.load = load
     yield
     registry.load = real
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``convert`` need the convert extra (torch, transformers, onnx): skipped, with the reason,
+    where it is missing (the base venv). CI runs them in a second venv with ``.[test,convert]``."""
+    marked = [item for item in items if item.get_closest_marker("convert")]
+    if not marked:
+        return
+    from app.backends.registry import unavailable_reason
+
+    reason = unavailable_reason("torch")
+    if reason is None:
+        try:
+            import onnx  # noqa: F401 - the ONNX exporter's dependency
+        except ImportError as exc:
+            reason = f"onnx is not installed ({exc})"
+    if reason:
+        skip = pytest.mark.skip(reason=f"needs the convert extra (pip install -e '.[test,convert]'): {reason}")
+        for item in marked:
+            item.add_marker(skip)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
 QT_FREE = ["core", "backends", "hub", "runtime", "serve", "commands"]
-RUNTIMES = {"onnxruntime", "llama_cpp", "ctranslate2"}
+RUNTIMES = {"onnxruntime", "llama_cpp", "ctranslate2", "torch", "transformers"}
 
 
 def _top_level_imports(path: Path) -> set[str]:
@@ -35,9 +35,9 @@ def test_core_imports_no_runtime():
 
 def test_importing_cli_and_backends_loads_no_runtime_or_qt():
     code = ("import sys, app.cli, app.backends.registry, app.backends.onnx, app.backends.ct2, "
-            "app.backends.llamacpp; app.cli.build_parser(); "
+            "app.backends.llamacpp, app.backends.reference; app.cli.build_parser(); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'PySide6','onnxruntime','llama_cpp','ctranslate2'}))")
+            "{'PySide6','onnxruntime','llama_cpp','ctranslate2','torch','transformers'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=APP.parent)
     assert out.stdout.strip() == "[]"

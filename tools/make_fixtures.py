@@ -18,6 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(REPO))  # app.convert: the exporters `convert` uses
 
 from fixtures import corpus, decoders, export_ct2, export_gguf, export_onnx  # noqa: E402
 from fixtures import models as M  # noqa: E402

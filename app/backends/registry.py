@@ -21,6 +21,24 @@ class BackendInfo:
     runtime_module: str
     pip_name: str
     formats: tuple[str, ...]
+    also_requires: tuple[str, ...] = ()  # further modules the backend imports
+    install_hint: str = ""  # replaces "pip install <pip_name>" when set
+
+
+CONVERT_HINT_SOURCE = "Install it: pip install 'rerank-playground[convert]' (torch, transformers, onnx; about 1 GB)"
+CONVERT_HINT_BUNDLE = (
+    "The installed app leaves out torch and transformers (about 1 GB). Run the reference and 'convert' from a "
+    "source install in its own virtual environment: python3 -m venv ~/rerank-convert && "
+    "~/rerank-convert/bin/pip install 'rerank-playground[convert]', then ~/rerank-convert/bin/rerank-playground "
+    "(it shares this app's models and catalogue)"
+)
+
+
+def convert_hint() -> str:
+    """How to get torch + transformers: the pip command from source, what to do in a frozen bundle."""
+    import sys
+
+    return CONVERT_HINT_BUNDLE if getattr(sys, "frozen", False) else CONVERT_HINT_SOURCE
 
 
 BACKENDS: dict[str, BackendInfo] = {
@@ -34,6 +52,10 @@ BACKENDS: dict[str, BackendInfo] = {
     # Build its config with app.backends.remote.remote_config(url, api_style, api_key, model, family).
     "remote": BackendInfo("remote", "Remote server (HTTP)", "app.backends.remote", "RemoteBackend",
                           "urllib.request", "(Python standard library)", ()),
+    # The transformers fp32 reference (safetensors checkpoints), from the optional `convert` extra.
+    "torch": BackendInfo("torch", "Reference (transformers)", "app.backends.reference", "TorchBackend", "torch",
+                         "rerank-playground[convert]", (".safetensors",), also_requires=("transformers",),
+                         install_hint="convert"),
 }
 
 _extra: dict[str, type] = {}
@@ -55,11 +77,12 @@ def unavailable_reason(name: str) -> str | None:
     info = BACKENDS.get(name)
     if info is None:
         return f"Unknown backend '{name}'. Choose one of: {', '.join(names())}."
-    try:
-        importlib.import_module(info.runtime_module)
-    except Exception as exc:  # ImportError, or a broken native library (OSError)
-        return f"{info.label} is not available: {info.runtime_module} failed to import ({exc}). " \
-               f"Install it: pip install {info.pip_name}"
+    for module in (info.runtime_module, *info.also_requires):
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # ImportError, or a broken native library (OSError)
+            fix = convert_hint() if info.install_hint == "convert" else f"Install it: pip install {info.pip_name}"
+            return f"{info.label} is not available: {module} failed to import ({exc}). {fix}"
     return None
 
 

@@ -81,7 +81,9 @@ def start_workers(setup: BenchSetup, notes: list[str]) -> list[Worker]:
     if ours.info.get("batch_dependent") and not setup.batch_dynamic_quant:
         common["max_batch"] = 1  # the raw loop does what ours does: one pair per run on a dynamic int8 graph
     if setup.baseline:
-        if ours.info.get("kind") != "encoder" and cfg.backend != "gguf":
+        if cfg.backend not in RAW_ENGINES:
+            notes.append(f"raw baseline: none for the {cfg.backend} backend; skipped")
+        elif ours.info.get("kind") != "encoder" and cfg.backend != "gguf":
             notes.append("raw baseline: only for encoder cross-encoders; skipped")
         else:
             workers.append(_raw_worker(cfg.backend, common, ours.info))

@@ -13,13 +13,15 @@ from app.commands.common import add_runtime_args
 from app.core.errors import BadInputError
 from app.core.types import BackendConfig
 
-BACKENDS = ("onnx", "gguf", "ct2")
+BACKENDS = ("onnx", "gguf", "ct2", "torch")
+ALL = ("onnx", "gguf", "ct2")  # 'all': the exported-format runtimes (torch needs the convert extra; name it)
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="measure speed and memory of backends", description=__doc__)
     p.add_argument("--model", help="model folder or file (default: the bundled starter model)")
-    p.add_argument("--backend", default="onnx", help="onnx, gguf, ct2, a comma-separated list, or 'all'")
+    p.add_argument("--backend", default="onnx", help="onnx, gguf, ct2, torch (the transformers reference), a comma-separated list, "
+                   "or 'all' (onnx,gguf,ct2)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--file", help="artifact inside the model folder (one backend only)")
     p.add_argument("--threads", type=int, default=0, help="runtime threads, the same for ours and the baseline")
@@ -51,7 +53,7 @@ def add_parser(sub) -> None:
 
 
 def backends_from(value: str, file: str | None) -> list[str]:
-    names = list(BACKENDS) if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
+    names = list(ALL) if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
     unknown = [n for n in names if n not in BACKENDS]
     if unknown or not names:
         raise BadInputError(f"--backend {value}: choose from {', '.join(BACKENDS)}, a comma-separated list or all.")
@@ -75,7 +77,9 @@ def default_file(model: str, backend: str) -> str | None:
     """With several backends on one model folder, the starter layout's artifact for each (when present)."""
     from app.commands.common import STARTER_FILES
 
-    rel = STARTER_FILES[backend]
+    rel = STARTER_FILES.get(backend)
+    if rel is None:  # torch: the folder itself (its safetensors checkpoint)
+        return None
     return rel if (Path(model).expanduser() / rel).exists() else None
 
 

@@ -12,15 +12,17 @@ from app.core.limits import check_threads
 from app.core.safe_files import check_regular
 from app.paths import starter_model_dir
 
+LOCAL_BACKENDS = ("onnx", "gguf", "ct2", "torch")  # torch: the transformers reference (the `convert` extra)
+
 
 def add_model_args(p: argparse.ArgumentParser, backend_required: bool = False,
                    extra_backends: tuple[str, ...] = (), backend_list: bool = False) -> None:
     """Model/backend/device options; ``backend_list`` takes a comma-separated list (checked by the command)."""
     p.add_argument("--model", help="model folder or file (default: the bundled starter model)")
-    p.add_argument("--backend", choices=None if backend_list else ["onnx", "gguf", "ct2", *extra_backends],
+    p.add_argument("--backend", choices=None if backend_list else [*LOCAL_BACKENDS, *extra_backends],
                    default=None if backend_required else "onnx", required=backend_required,
-                   help="inference runtime(s): onnx, gguf, ct2" + (", comma-separated" if backend_list else "")
-                   + " (default: onnx)")
+                   help="inference runtime(s): onnx, gguf, ct2, or torch (the transformers reference on the "
+                   "safetensors checkpoint)" + (", comma-separated" if backend_list else "") + " (default: onnx)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--file", help="artifact inside the model folder, e.g. onnx/model_qint8_avx512.onnx")
     p.add_argument("--threads", type=int, default=0, help="runtime threads: 0 = the runtime's choice (default), else 1 to 4 × the CPUs")
@@ -56,6 +58,9 @@ def resolve_model(model: str | None, file: str | None, backend: str) -> tuple[st
         starter = starter_model_dir()
         if starter is None:
             raise BadInputError("No --model given and the starter model is not installed; pass --model PATH.")
+        if backend not in STARTER_FILES:
+            raise BadInputError(f"The starter model has no artifact for the '{backend}' backend (it ships no "
+                                "safetensors weights); pass --model with a transformers folder or a Hub repo id.")
         return str(starter), file or STARTER_FILES[backend]
     path = Path(model).expanduser()
     if path.exists() or path.is_symlink():

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from app.commands.common import add_model_args, progress_bar, resolve_model
+from app.commands.common import LOCAL_BACKENDS, add_model_args, progress_bar, resolve_model
 from app.core.datasets import load_dataset
 from app.core.errors import BadInputError, CancelledError, PlaygroundError
 from app.core.evaluation import BM25_NAME, EvalReport, bm25_reference, evaluate, mean_tau
@@ -36,8 +36,8 @@ def _backends(arg: str) -> list[tuple[str, str | None]]:
         if not item:
             continue
         name, _, file = item.partition(":")
-        if name not in ("onnx", "gguf", "ct2"):
-            raise BadInputError(f"--backend: unknown backend '{name}'; use onnx, gguf, ct2, a comma-separated list "
+        if name not in LOCAL_BACKENDS:
+            raise BadInputError(f"--backend: unknown backend '{name}'; use onnx, gguf, ct2, torch, a comma-separated list "
                                 "such as onnx,gguf,ct2, or BACKEND:FILE to pick an artifact (ct2:ct2-int8).")
         out.append((name, file or None))
     if not out:

@@ -98,9 +98,15 @@ class WrongBackendError(BadInputError):
     """The artifact named exists, but the chosen backend cannot run its format."""
 
 
+# The transformers reference backend runs the safetensors checkpoint (which the artifact grouping calls
+# "convert first", because no exported-format runtime loads it).
+REFERENCE_FORMAT = {"torch": "safetensors"}
+
+
 def _for_backend(artifacts: Sequence[Artifact], file: str | None, backend: str | None, repo_id: str) -> Artifact:
-    art = choose(artifacts, file=file, fmt=None if file else backend, repo_id=repo_id)
-    if backend and backend not in art.backends:
+    fmt = REFERENCE_FORMAT.get(backend or "", backend)
+    art = choose(artifacts, file=file, fmt=None if file else fmt, repo_id=repo_id)
+    if backend and backend not in art.backends and REFERENCE_FORMAT.get(backend) != art.format:
         runs = f"the '{art.backends[0]}' backend" if art.backends else "no backend here"
         notes = f" ({'; '.join(art.notes)})" if art.notes else ""
         raise WrongBackendError(f"{art.name} is a {art.format.upper()} artifact: {runs} can run it, not '{backend}'{notes}.")
@@ -110,7 +116,7 @@ def _for_backend(artifacts: Sequence[Artifact], file: str | None, backend: str |
 def _imported(name: str, file: str | None, backend: str | None) -> ResolvedModel | None:
     items = [i for i in list_imports() if i.name == name and (file is None or i.file == file)]
     if backend:
-        items = [i for i in items if i.format == backend] or items
+        items = [i for i in items if i.format == REFERENCE_FORMAT.get(backend, backend)] or items
     if not items:
         return None
     folders = sorted({i.path for i in items})

@@ -122,6 +122,7 @@ class DriftPanel(QWidget):
         self._generation = 0
         self._job: Job | None = None
         self._columns: list[tuple[str, ScoreRun, list[Document]]] = []
+        self._reference: str | None = None  # the reference column's title last applied as A
         self._normalized = True
         self._preferred: tuple[str, str] | None = None  # a pair to pick once both columns have results
         self._stale_note = ""  # "stale: query changed — Run" when the compared results are out of date
@@ -175,12 +176,22 @@ class DriftPanel(QWidget):
         """Compare these two columns (by title) as soon as both have results (a restored session's pair)."""
         self._preferred = pair
         if pair is not None and self._columns:
-            self.set_columns(self._columns)
+            self.set_columns(self._columns, self._reference)
 
-    def set_columns(self, columns: list[tuple[str, ScoreRun, list[Document]]]) -> None:
-        """Columns that have results; keeps the current A/B picks when their titles remain."""
+    def set_columns(self, columns: list[tuple[str, ScoreRun, list[Document]]], reference: str | None = None,
+                    ) -> None:
+        """Columns that have results; keeps the current A/B picks when their titles remain.
+
+        ``reference`` (the window's reference column) becomes A whenever it changes: each column is compared
+        with it by default. A preferred pair (a restored session's) wins over it.
+        """
         keep_a, keep_b = self.a.currentText(), self.b.currentText()
         titles = [t for t, _, _ in columns]
+        if reference != self._reference and reference in titles:
+            keep_a = reference
+            keep_b = keep_b if keep_b != reference else next((t for t in titles if t != reference), "")
+        if reference in titles or reference is None:
+            self._reference = reference
         preferred = self._preferred
         if preferred is not None and all(t in titles for t in preferred):
             (keep_a, keep_b), self._preferred = preferred, None

@@ -16,7 +16,7 @@ from app.ui.columns import controller as states
 from app.ui.columns.area import ColumnsArea
 from app.ui.columns.column_widget import ColumnWidget
 from app.ui.columns.controller import ColumnController
-from app.ui.columns.spec import ColumnSpec, new_spec
+from app.ui.columns.spec import ColumnSpec, is_reference, new_spec
 from app.ui.compare_wiring import CompareSetup
 from app.ui.documents_panel import DocumentsPanel
 from app.ui.drift_panel import DriftPanel
@@ -245,7 +245,9 @@ class MainWindow(QMainWindow):
         self.actions_.reference.setCurrentIndex(0 if index is None else index + 1)
 
     def _columns_changed(self) -> None:
-        self.actions_.refresh_reference([self.controllers[w].spec.name for w in self.columns.widgets])
+        specs = [self.controllers[w].spec for w in self.columns.widgets]
+        preferred = next((i for i, s in enumerate(specs) if is_reference(s.config)), None)
+        self.actions_.refresh_reference([s.name for s in specs], preferred)
         self._update_instruction()
         self.compare.columns_changed()
 
@@ -264,7 +266,9 @@ class MainWindow(QMainWindow):
     def _refresh_derived(self) -> None:
         self._derived_refresh.stop()
         done = [(c.spec.name, c.last_run, c.documents) for c in self.column_controllers() if c.last_run]
-        self.drift_panel.set_columns(done)
+        ref = self.reference_index()
+        self.drift_panel.set_columns(done, self.controllers[self.columns.widgets[ref]].spec.name
+                                     if ref is not None else None)
         self.compare.refresh_soon()
         self._update_token_info()
         self._update_grade_metrics()

@@ -115,11 +115,16 @@ class WindowActions:
         self.reference.setMinimumContentsLength(18)
         self.reference.setToolTip("Rank-change arrows in the other columns are relative to this column")
         self.reference.currentIndexChanged.connect(lambda _i: self.w._results_changed())
+        self._reference_column: int | None = None  # the Reference (transformers) column last preferred
         tb.addWidget(self.reference)
         self.w.addToolBar(tb)
 
-    def refresh_reference(self, names: list[str]) -> None:
+    def refresh_reference(self, names: list[str], preferred: int | None = None) -> None:
+        """``preferred``: a Reference (transformers) column, chosen unless the choice is already one."""
         current = self.reference.currentIndex()
+        if preferred is not None and self._reference_column != current - 1:
+            current = preferred + 1
+        self._reference_column = preferred
         self.reference.blockSignals(True)
         self.reference.clear()
         self.reference.addItems(["(none)", *names])

@@ -65,7 +65,10 @@ def test_download_and_compare_adds_one_scored_column_per_artifact(window, qtbot,
     with qtbot.waitSignal(dlg.compareRequested, timeout=60_000) as sig:
         panel.compare_btn.click()
     choices = sig.args[0]
-    reference = "torch" in registry.names() and registry.unavailable_reason("torch") is None
+    from app.hub import local_listing
+
+    # the reference column comes only with the torch backend AND the base checkpoint on disk (never pulled here)
+    reference = registry.unavailable_reason("torch") is None and local_listing(BASE) is not None
     assert [c.backend for c in choices] == (["torch"] if reference else []) + ["gguf", "onnx"]
     specs = window.column_specs()[before:]
     assert [(s.config.backend, s.config.file) for s in specs][-2:] == [("gguf", "tiny-bert-Q8_0.gguf"),

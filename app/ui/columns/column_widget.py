@@ -190,9 +190,12 @@ class ColumnWidget(QFrame):
     def _refresh_header(self) -> None:
         c = self.controller
         cfg = c.spec.config
-        self.title.setText(c.spec.name)
+        reference = cfg.backend == "torch"
+        self.title.setText(f"★ {c.spec.name}" if reference else c.spec.name)
         where = f"{cfg.path}/{cfg.file}" if cfg.file else cfg.path
-        self.title.setToolTip(f"<b>{escape(c.spec.name)}</b><br>{escape(where)}")
+        note = ("Reference column (transformers fp32): drift and rank changes are measured against it by "
+                "default<br>") if reference else ""
+        self.title.setToolTip(f"<b>{escape(c.spec.name)}</b><br>{note}{escape(where)}")
         info, run = c.info, c.last_run
         if info is not None:
             device = run.device if run is not None else info.device

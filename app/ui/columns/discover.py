@@ -24,6 +24,8 @@ def backend_for(path: Path) -> str | None:
         return "gguf"
     if path.name == "model.bin":
         return "ct2"
+    if path.suffix == ".safetensors":
+        return "torch"  # the transformers reference
     return None
 
 
@@ -44,5 +46,7 @@ def list_artifacts(folder: Path) -> list[Artifact]:
                 found.append(Artifact(rel.as_posix(), "ct2"))
         elif path.suffix in (".onnx", ".gguf") and not path.name.endswith(".ortopt.onnx"):
             found.append(Artifact(rel.as_posix(), backend_for(path) or ""))
-    order = {"onnx": 0, "gguf": 1, "ct2": 2}
+        elif path.name == "model.safetensors" and (path.parent / "config.json").is_file():
+            found.append(Artifact(rel.as_posix(), "torch"))
+    order = {"onnx": 0, "gguf": 1, "ct2": 2, "torch": 3}
     return sorted(found, key=lambda a: (order.get(a.backend, 3), a.file))

@@ -254,7 +254,7 @@ class ColumnSettingsDialog(QDialog):
 
     def _pick_file(self) -> None:
         file, _ = QFileDialog.getOpenFileName(self, "Model file", self.path.text(),
-                                              "Models (*.onnx *.gguf model.bin);;All files (*)")
+                                              "Models (*.onnx *.gguf model.bin *.safetensors);;All files (*)")
         if file:
             self.path.setText(file)
             self._refresh_artifacts()
@@ -276,7 +276,7 @@ class ColumnSettingsDialog(QDialog):
     def _artifact_changed(self, rel: str) -> None:
         base = Path(self.path.text().strip()).expanduser()
         backend = backend_for(base / rel if rel else base)
-        if backend and self.backend.currentText() in ("onnx", "gguf", "ct2"):
+        if backend and self.backend.currentText() in ("onnx", "gguf", "ct2", "torch"):
             self.backend.setCurrentText(backend)
         self._follow_name()
 

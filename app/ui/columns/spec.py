@@ -8,7 +8,12 @@ from pathlib import Path
 from app.core.serialize import ColumnSpec
 from app.core.types import BackendConfig, ScoreOptions
 
-BACKEND_LABELS = {"onnx": "ONNX", "gguf": "GGUF", "ct2": "CT2"}
+BACKEND_LABELS = {"onnx": "ONNX", "gguf": "GGUF", "ct2": "CT2", "torch": "Reference"}
+REFERENCE_BACKEND = "torch"  # the transformers fp32 reference: drift and rank arrows compare with it by default
+
+
+def is_reference(cfg: BackendConfig) -> bool:
+    return cfg.backend == REFERENCE_BACKEND
 
 __all__ = ["ColumnSpec", "default_name", "new_spec", "run_options"]
 
@@ -25,6 +30,8 @@ def default_name(cfg: BackendConfig) -> str:
     model = base.parent.name if is_file else base.name
     artifact = Path(cfg.file).name if cfg.file else (base.stem if is_file else "")
     artifact = artifact.removesuffix(".onnx").removesuffix(".gguf")
+    if is_reference(cfg):
+        artifact = "(transformers)"
     if cfg.compute_type:
         artifact = f"{artifact} {cfg.compute_type}".strip()
     kind = BACKEND_LABELS.get(cfg.backend, cfg.backend)
