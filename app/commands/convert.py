@@ -32,11 +32,29 @@ def add_parser(sub) -> None:
                    "0: none; -1: all 300)")
     p.add_argument("--threads", type=int, default=0, help="runtime threads while validating (default: auto)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--progress-json", action="store_true", help="progress as one JSON line per update on stderr "
+                   '({"phase": "download|convert|validate", "done": N, "total": M, "step": NAME}; for the GUI)')
     p.set_defaults(run=run)
 
 
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def _json_progress(phase: str):
+    """A ``(done, total)`` callback printing one JSON line per call on stderr (``--progress-json``)."""
+    def update(done: int, total: int, step: str = "") -> None:
+        print(json.dumps({"phase": phase, "done": done, "total": total, "step": step}), file=sys.stderr,
+              flush=True)
+
+    update.close = lambda: None  # type: ignore[attr-defined]
+    return update
+
+
+def _bar(args: argparse.Namespace, phase: str, unit: str):
+    from app.commands.common import progress_bar
+
+    return _json_progress(phase) if getattr(args, "progress_json", False) else progress_bar(phase, unit=unit)
 
 
 def _require_extra() -> None:
@@ -66,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _convert(args: argparse.Namespace) -> int:
     from app.backends.artifacts import family_for
-    from app.commands.common import progress_bar
     from app.commands.models import _progress_bar
     from app.convert.formats import parse_targets, plan
     from app.convert.pipeline import Converter, default_out, write_provenance
@@ -74,7 +91,7 @@ def _convert(args: argparse.Namespace) -> int:
     from app.core.families import read_config
 
     wanted = parse_targets(args.to)
-    download = _progress_bar()
+    download = _download_progress() if args.progress_json else _progress_bar()
     try:
         source = resolve_source(args.src, progress=download)
     finally:
@@ -85,13 +102,13 @@ def _convert(args: argparse.Namespace) -> int:
     _say(f"converting {source.folder} ({family.name}) into {out}")
     for target, why in skipped:
         _say(f"  {target.name}: skipped: {why}")
-    bar, count = progress_bar("convert", unit="step"), [0]
+    bar, count = _bar(args, "convert", "step"), [0]
     names = {t.name for t in targets}
     total = len(targets) + sum(1 for runtime, base in (("onnx", "onnx:fp32"), ("gguf", "gguf:f32"))
                                if base not in names and any(t.runtime == runtime for t in targets))
 
     def step(name: str) -> None:  # the fp32 export / f32 conversion is a step even when not kept
-        bar(count[0], total)
+        bar(count[0], total, name) if args.progress_json else bar(count[0], total)
         count[0] += 1
 
     try:
@@ -115,6 +132,16 @@ def _convert(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _download_progress():
+    update = _json_progress("download")
+
+    def progress(p) -> None:
+        update(p.done_bytes, p.total_bytes, p.file)
+
+    progress.close = lambda: None  # type: ignore[attr-defined]
+    return progress
+
+
 def _catalogue(out: Path) -> list[str]:
     from app.hub import import_path
 
@@ -125,11 +152,10 @@ def _catalogue(out: Path) -> list[str]:
 
 
 def _validate(args: argparse.Namespace, folder: Path, reference: Path, targets):
-    from app.commands.common import progress_bar
     from app.convert import report as fmt
     from app.convert.validate import validate
 
-    bar = progress_bar("validate", unit="query")
+    bar = _bar(args, "validate", "query")
     try:
         result = validate(folder, reference, targets, args.family, None if args.heldout_queries == -1
                           else args.heldout_queries, args.threads, progress=bar)

@@ -56,6 +56,7 @@ class HubPanel(QWidget):
     pulled = Signal(object)  # hub.PullResult
     taskAdded = Signal(object)  # DownloadTask
     relatedRequested = Signal(str)  # repo id: show its published quantizations/conversions
+    convertRequested = Signal(object, object)  # RepoListing, Artifact (safetensors): convert it
 
     def __init__(self, local_names: Callable[[str], set[str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,11 +106,17 @@ class HubPanel(QWidget):
                                     "(the Hub's model tree), to download and compare side by side")
         self.related_btn.setEnabled(False)
         self.related_btn.clicked.connect(lambda: self.listing and self.relatedRequested.emit(self.listing.repo_id))
+        self.convert_btn = QPushButton("Convert…")
+        self.convert_btn.setToolTip("Convert this safetensors checkpoint to ONNX / CTranslate2 / GGUF and "
+                                    "validate it against the transformers reference")
+        self.convert_btn.setEnabled(False)
+        self.convert_btn.clicked.connect(self._convert_selected)
         rlay.addWidget(self.repo_label)
         rlay.addWidget(self.artifacts, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.related_btn)
         buttons.addStretch(1)
+        buttons.addWidget(self.convert_btn)
         buttons.addWidget(self.download_btn)
         rlay.addLayout(buttons)
         split.setStretchFactor(0, 2)
@@ -187,6 +194,7 @@ class HubPanel(QWidget):
         self.listing = None  # until the new listing arrives, nothing refers to the previous repo
         self.artifact_model.set_artifacts(())
         self.download_btn.setEnabled(False)
+        self.convert_btn.setEnabled(False)
         self.related_btn.setEnabled(False)
         self._submit(lambda: hub.remote_listing(repo_id), lambda lst: self._on_listing(serial, lst),
                      lambda msg: self._listing_failed(serial, msg))
@@ -219,6 +227,12 @@ class HubPanel(QWidget):
     def _artifact_selected(self, row: int) -> None:
         ok = self.listing is not None and 0 <= row < self.artifact_model.rowCount()
         self.download_btn.setEnabled(ok and self.artifact_model.row(row).runnable)
+        self.convert_btn.setEnabled(ok and self.artifact_model.row(row).format == "safetensors")
+
+    def _convert_selected(self) -> None:
+        row = self.artifacts.currentIndex().row()
+        if self.listing is not None and 0 <= row < self.artifact_model.rowCount():
+            self.convertRequested.emit(self.listing, self.artifact_model.row(row))
 
     # -- downloads --------------------------------------------------------------------------------
     def download(self, row: int) -> DownloadTask | None:

@@ -99,6 +99,10 @@ class ModelsDialog(QDialog):
         self.tabs.addTab(self.related_panel, "Same model, other formats")
         self.hub_panel.relatedRequested.connect(self.show_related)
         self.related_panel.compareReady.connect(self._compare)
+        from app.ui.convert_actions import ConvertActions
+
+        self.converts = ConvertActions(self)
+        self.hub_panel.convertRequested.connect(self.converts.from_hub)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -145,7 +149,16 @@ class ModelsDialog(QDialog):
         self.delete_btn = QPushButton("Delete…")
         self.delete_btn.setEnabled(False)
         self.delete_btn.clicked.connect(self.delete_selected)
-        for button in (self.refresh_btn, self.import_btn):
+        self.convert_btn = QPushButton("Convert…")
+        self.convert_btn.setToolTip("Convert the selected safetensors model to ONNX / CTranslate2 / GGUF")
+        self.convert_btn.setEnabled(False)
+        self.convert_btn.clicked.connect(lambda: self.selected_model() and self.converts.downloaded(
+            self.selected_model()))
+        self.convert_folder_btn = QPushButton("Convert a local folder…")
+        self.convert_folder_btn.setToolTip("Convert a transformers folder (config.json, tokenizer.json, "
+                                           "model.safetensors) to ONNX / CTranslate2 / GGUF")
+        self.convert_folder_btn.clicked.connect(lambda: self.converts.local_folder())
+        for button in (self.refresh_btn, self.import_btn, self.convert_btn, self.convert_folder_btn):
             row.addWidget(button)
         row.addStretch(1)
         row.addWidget(self.delete_btn)
@@ -201,6 +214,7 @@ class ModelsDialog(QDialog):
         ok = 0 <= row < self.local_model.rowCount()
         model = self.local_model.row(row) if ok else None
         self.delete_btn.setEnabled(ok)
+        self.convert_btn.setEnabled(model is not None and not model.missing and model.format == "safetensors")
         self.use_btn.setEnabled(model is not None and not model.missing and model.artifact.runnable)
 
     def _on_pulled(self, result: hub.PullResult) -> None:
