@@ -86,6 +86,22 @@ def unavailable_reason(name: str) -> str | None:
     return None
 
 
+def installed(name: str) -> bool:
+    """Whether the backend's packages are installed, found without importing them (the GUI process must not
+    import torch just to know whether a Reference column can be offered)."""
+    import importlib.util
+
+    if name in _extra:
+        return True
+    info = BACKENDS.get(name)
+    if info is None:
+        return False
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in (info.runtime_module, *info.also_requires))
+    except (ImportError, ValueError):
+        return False
+
+
 def availability() -> dict[str, str | None]:
     return {n: unavailable_reason(n) for n in names()}
 

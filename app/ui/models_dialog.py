@@ -249,7 +249,7 @@ class ModelsDialog(QDialog):
         from app.backends import registry
 
         result = self.related_panel.result
-        if result is None or "torch" not in registry.names() or registry.unavailable_reason("torch"):
+        if result is None or not registry.installed("torch"):  # never imports torch in the GUI process
             return None
         try:
             listing = hub.local_listing(result.base)
