@@ -344,8 +344,18 @@ class CompareSetup(QObject):
         notes = "".join(f"\n⚠ {x.message}" for x in warnings.values())
         tooltip = f"{spec.name}\n{where}{notes}"
         if self._current(controller):
+            stale = self._stale_reason(controller)  # same documents, but the query/instruction/settings changed
+            if stale:
+                return CompareColumn(f"⟳ {name}{badge}", run, "", f"{tooltip}\n⟳ stale: {stale}")
             return CompareColumn(name + badge, run, "", tooltip)
         return CompareColumn(name + badge, None, self._reason(controller), tooltip)
+
+    def _stale_reason(self, controller) -> str:
+        """The reason the column widget shows ("query changed — Run"), '' when its results are current."""
+        for widget, c in zip(self.w.columns.widgets, self.w.column_controllers()):
+            if c is controller:
+                return widget.stale_reason()
+        return ""
 
     @staticmethod
     def _reason(controller) -> str:

@@ -286,12 +286,15 @@ class MainWindow(QMainWindow):
         query, docs = self.query_panel.query(), self.documents_panel.documents()
         instruction = self.query_panel.instruction_text() or None
         reasons = []
+        before = [w.stale_reason() for w in self.columns.widgets]
         for c in self.column_controllers():
             failed = c.state == states.FAILED
             reason = "" if failed else stale_reason(c, query, instruction, docs,
                                                         lambda c=c: _instruction_aware(c))
             self.columns.widgets[len(reasons)].set_stale(reason)
             reasons.append((reason, len(c.documents) if c.last_run and not failed else 0))
+        if [r for r, _n in reasons] != before:
+            self.compare.refresh_soon()  # the comparison marks stale columns too
         scored = max((n for _r, n in reasons), default=0)
         self.drift_panel.set_stale_note(drift_note([r for r, _n in reasons], scored, len(docs)))
         if self.message_bar.cause is INPUT_PROBLEM and not self._input_problem(query, docs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from uihelpers import group, run_and_wait, set_input
 
 from app.core.types import BackendConfig, Document
@@ -104,3 +105,26 @@ def test_input_banner_leaves_once_fixed(qtbot, window, fixtures_dir):
     assert "query is empty" in window.message_bar.text()
     window.query_panel.set_query("a query")
     qtbot.waitUntil(lambda: window.message_bar.text() == "", timeout=2_000)
+
+
+def test_comparison_view_marks_stale_columns(qtbot, window, fixtures_dir, references):
+    from app.ui.compare_model import FIRST_RUN_COL
+
+    _widgets, query, _docs = _two_columns(qtbot, window, fixtures_dir, references)
+    window.compare.toggle_compare.trigger()  # two columns: side by side until asked for the comparison
+    assert window.compare.comparing
+    model = window.compare.view.model
+
+    def headers() -> list[str]:
+        window.compare.refresh()
+        return [model.headerData(FIRST_RUN_COL + k, Qt.Orientation.Horizontal) for k in range(2)]
+
+    assert not any(h.startswith("⟳") for h in headers())
+    window.query_panel.set_query(query + " and more")
+    qtbot.waitUntil(lambda: _reasons(window) == ["query changed — Run"] * 2, timeout=2_000)
+    assert all(h.startswith("⟳ ") for h in headers())
+    tip = model.headerData(FIRST_RUN_COL, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "⟳ stale: query changed — Run" in tip
+    window.query_panel.set_query(query)
+    qtbot.waitUntil(lambda: _reasons(window) == ["", ""], timeout=2_000)
+    assert not any(h.startswith("⟳") for h in headers())
