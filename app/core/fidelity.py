@@ -44,6 +44,14 @@ def static_warnings(family: ModelFamily, backend: str, precision: str) -> list[F
             "activations are rounded to f16 even in an f32 GGUF: scores drift by about 0.002-0.003 logits from "
             "transformers (measured on a tiny ModernBERT). Use ONNX fp32 for an exact score.",
         ))
+    if is_half_precision(backend, precision):
+        out.append(FidelityWarning(
+            "half_precision",
+            f"This {backend.upper()} file stores its weights in half precision ({precision}): every weight is "
+            "rounded to 11 significant bits, so scores drift from the fp32 reference (measured up to 0.01-0.04 "
+            "logits on this app's test models). Compare with an fp32 or Reference column before trusting small "
+            "score differences.",
+        ))
     if family.name == "deberta-v2" and "int8" in precision.lower():
         out.append(FidelityWarning(
             "deberta_int8",
@@ -51,6 +59,12 @@ def static_warnings(family: ModelFamily, backend: str, precision: str) -> list[F
             "against an fp32 column before trusting this ranking.",
         ))
     return out
+
+
+def is_half_precision(backend: str, precision: str) -> bool:
+    """f16/bf16 weights where the runtime computes with them (GGUF, ONNX); CT2 float16 runs as float32 on CPU."""
+    p = precision.lower()
+    return backend in ("gguf", "onnx") and p in ("f16", "bf16", "fp16")
 
 
 def batching_warnings(batched_dependent: bool, backend: str = "onnx") -> list[FidelityWarning]:

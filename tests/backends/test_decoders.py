@@ -47,7 +47,7 @@ CASES = [
     ("tiny-mxbai-rerank-v2", "onnx", "onnx/model.onnx", "raw", EXACT, set()),
     ("tiny-mxbai-rerank-v2", "ct2", "ct2", "raw", EXACT, set()),
     ("tiny-mxbai-rerank-v2", "gguf", "gguf/model-f32.gguf", "raw", EXACT, set()),
-    ("tiny-mxbai-rerank-v2", "gguf", "gguf/model-f16.gguf", "raw", F16, set()),
+    ("tiny-mxbai-rerank-v2", "gguf", "gguf/model-f16.gguf", "raw", F16, {"half_precision"}),
     ("tiny-qwen3-seq-cls", "onnx", "onnx/model.onnx", "raw", EXACT, set()),
     ("tiny-llama-seq-cls", "onnx", "onnx/model.onnx", "raw", EXACT, set()),
     ("tiny-bge-gemma", "onnx", "onnx/model.onnx", "raw", EXACT, set()),
@@ -58,7 +58,7 @@ CASES = [
     ("tiny-bge-gemma2", "onnx", "onnx/model.onnx", "raw", EXACT, set()),
     # CTranslate2 drops Gemma2's attention soft-capping (warned); the final soft-cap is applied by the app
     ("tiny-bge-gemma2", "ct2", "ct2", "raw_no_attn_softcap", EXACT, {"gemma2_attn_softcap"}),
-    ("tiny-bge-gemma2", "gguf", "gguf/model-f16.gguf", "raw", F16, {"gelu_f16"}),
+    ("tiny-bge-gemma2", "gguf", "gguf/model-f16.gguf", "raw", F16, {"gelu_f16", "half_precision"}),
 ]
 
 

@@ -48,9 +48,12 @@ def test_gguf_detection_bert_without_pooler_warns():
     shapes = {"token_types.weight": (64, 2), "cls.output.weight": (64, 1)}
     fam = detect_from_gguf(meta, shapes)
     assert fam.name == "bert" and fam.uses_token_types and not fam.has_pooler
-    codes = {w.code for w in static_warnings(fam, "gguf", "f16")}
+    codes = {w.code for w in static_warnings(fam, "gguf", "q8_0")}
     assert codes == {"token_types_ignored", "pooler_dropped"}
+    assert {w.code for w in static_warnings(fam, "gguf", "f16")} == codes | {"half_precision"}
     assert static_warnings(fam, "onnx", "fp32") == []
+    assert [w.code for w in static_warnings(fam, "onnx", "fp16")] == ["half_precision"]
+    assert static_warnings(fam, "ct2", "float16") == []  # CT2 computes float16 as float32 on the CPU
 
 
 def test_gguf_bert_with_identical_token_type_rows_needs_no_token_types():
