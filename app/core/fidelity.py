@@ -44,6 +44,13 @@ def static_warnings(family: ModelFamily, backend: str, precision: str) -> list[F
             "activations are rounded to f16 even in an f32 GGUF: scores drift by about 0.002-0.003 logits from "
             "transformers (measured on a tiny ModernBERT). Use ONNX fp32 for an exact score.",
         ))
+    elif backend == "gguf" and family.name in ("bert", "xlm-roberta", "distilbert") and precision.lower() == "f32":
+        out.append(FidelityWarning(
+            "gelu_f16",
+            "llama.cpp's CPU GELU reads an f16 lookup table (ggml GGML_GELU_FP16) and, with flash attention, casts "
+            "K and V to f16, so even an f32 GGUF is not exact: about 0.003-0.007 logits from transformers "
+            "(measured on a tiny XLM-R f32 GGUF). Use ONNX or CT2 fp32 for an exact score.",
+        ))
     if is_half_precision(backend, precision):
         out.append(FidelityWarning(
             "half_precision",
