@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("--self-test", action="store_true", help="score the sample with the starter model on "
                         "every backend and exit 0 when all agree on the top document")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", prog="rerank-playground")  # "rerank-playground bench", not the usage line
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"app.commands.{name}")

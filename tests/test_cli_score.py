@@ -63,3 +63,14 @@ def test_missing_model_in_a_subprocess(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: Model not found") and "Traceback" not in proc.stderr
+
+
+def test_command_help_names_the_command_not_the_top_level_usage(capsys):
+    import pytest as _pytest
+
+    from app.cli import main
+
+    with _pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("usage: rerank-playground bench ") and "SESSION.json" not in first
