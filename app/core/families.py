@@ -355,10 +355,7 @@ def read_hint(folder: Path) -> str:
     """README headings and folder names near the model (tell mxbai v2 from other Qwen2 models)."""
     parts = []
     for place in _card_folders(folder):
-        try:
-            lines = (place / "README.md").read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            lines = []
+        lines = _readme(place).splitlines()
         parts += [line[2:].strip() for line in lines if line.startswith("# ")][:1]
         parts.append(place.name)
     return " ".join(parts)
@@ -367,11 +364,20 @@ def read_hint(folder: Path) -> str:
 def read_card(folder: Path, limit: int = 200_000) -> str:
     """The nearest model card's text (README.md in the artifact's folder or up to two above), else ""."""
     for place in _card_folders(folder):
-        try:
-            return (place / "README.md").read_text(encoding="utf-8", errors="replace")[:limit]
-        except OSError:
-            continue
+        if (place / "README.md").is_file():
+            return _readme(place, limit)
     return ""
+
+
+def _readme(place: Path, limit: int = 200_000) -> str:
+    """The first ``limit`` bytes of ``place/README.md`` ('' when absent, not a regular file, or unreadable):
+    read through the bounded reader, so a FIFO or a device named README.md never blocks detection."""
+    from app.core.safe_files import read_bytes
+
+    try:
+        return read_bytes(place / "README.md", limit, "Model card", partial=True).decode("utf-8", "replace")
+    except BadInputError:
+        return ""
 
 
 def detect_from_gguf(meta: dict[str, str], tensor_shapes: dict[str, tuple[int, ...]],

@@ -92,3 +92,16 @@ def test_read_config_errors(tmp_path):
         read_config(tmp_path)
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert"}))
     assert read_config(tmp_path)["model_type"] == "bert"
+
+
+def test_a_fifo_named_readme_never_blocks_family_detection(tmp_path):
+    import os
+
+    from app.core.families import read_card, read_hint
+
+    (tmp_path / "model").mkdir()
+    os.mkfifo(tmp_path / "model" / "README.md")  # nothing ever writes to it: a plain read would block forever
+    assert read_card(tmp_path / "model") == ""
+    assert read_hint(tmp_path / "model").split() == ["model", tmp_path.name, tmp_path.parent.name]
+    (tmp_path / "README.md").write_text("# mxbai-rerank-base-v2\n\nquery: {q}\n", encoding="utf-8")
+    assert read_card(tmp_path / "model").startswith("# mxbai")
